@@ -1,0 +1,5 @@
+"""Tiny random models built offline, for tests, benchmarks, smoke checks and ``tiny-models``."""
+
+from .tiny_wan import WAN_VARIANTS, TinyWanSize, save_tiny_wan, tiny_wan_components, tiny_wan_pipeline
+
+__all__ = ["WAN_VARIANTS", "TinyWanSize", "save_tiny_wan", "tiny_wan_components", "tiny_wan_pipeline"]
