@@ -1,6 +1,19 @@
-"""Thin ComfyUI V1 nodes over :mod:`ttm_core`; one module per stage."""
+"""Thin ComfyUI V1 nodes over :mod:`ttm_core`; one module per stage.
+
+Importing this package stays cheap (torch only): each node imports the heavy libraries it needs
+(diffusers, transformers, sam2, OpenCV) when it runs.
+"""
 
 from __future__ import annotations
 
+from . import comfy_bridge, convert, files, loaders, motion, prompts, segment, video, visualize
+
+comfy_bridge.register_model_folders()
+
 NODE_CLASS_MAPPINGS: dict[str, type] = {}
 NODE_DISPLAY_NAME_MAPPINGS: dict[str, str] = {}
+for _module in (loaders, segment, prompts, motion, video, visualize, convert, files):
+    NODE_CLASS_MAPPINGS.update(_module.NODE_CLASS_MAPPINGS)
+    NODE_DISPLAY_NAME_MAPPINGS.update(_module.NODE_DISPLAY_NAME_MAPPINGS)
+
+__all__ = ["NODE_CLASS_MAPPINGS", "NODE_DISPLAY_NAME_MAPPINGS"]

@@ -102,6 +102,24 @@ def split_names(value: str) -> list[str]:
     return [p for p in parts if p]
 
 
+def per_object_numbers(value: str, input_name: str):
+    """``"1.2"`` -> 1.2 for every object; ``"dog: 1.5, ball: 0.5"`` -> a dict; empty -> None."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        if ":" not in value:
+            return float(value)
+        out = {}
+        for part in value.replace("\n", ",").split(","):
+            if part.strip():
+                name, number_text = part.rsplit(":", 1)
+                out[name.strip()] = float(number_text)
+        return out
+    except ValueError as exc:
+        raise TTMInputError(input_name, f"cannot read {value!r} as numbers.", "write one number, or name: number pairs like dog: 1.5, ball: 0.8.") from exc
+
+
 # ---- errors -------------------------------------------------------------------------------------
 @contextlib.contextmanager
 def node_inputs(names: dict[str, str] | None = None) -> Iterator[None]:

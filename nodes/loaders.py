@@ -215,3 +215,15 @@ class TTMLoadVideoModel:
         ref = VideoModelRef(str(path), options, keep_loaded=bool(keep_loaded))
         ref.get()  # load now, so a bad folder is reported on this node
         return (ref,)
+
+
+NODE_CLASS_MAPPINGS = {
+    "TTMLoadSAM2": TTMLoadSAM2,
+    "TTMLoadLLM": TTMLoadLLM,
+    "TTMLoadVideoModel": TTMLoadVideoModel,
+}
+NODE_DISPLAY_NAME_MAPPINGS = {
+    "TTMLoadSAM2": "TTM Load SAM2",
+    "TTMLoadLLM": "TTM Load LLM (prompt decomposition)",
+    "TTMLoadVideoModel": "TTM Load Video Model (Wan)",
+}
