@@ -101,7 +101,7 @@ class TTMLoadLLM:
             }
         }
 
-    def load(self, backend, base_url, model, api_key_env, local_model, device, timeout, unload_after=True):
+    def load(self, backend, base_url, model, api_key_env, local_model, device, timeout, unload_after):
         from ..ttm_core import prompts
 
         if backend == "rules":
