@@ -109,10 +109,11 @@ class TTMSegmentObjects:
                 "boxes": text("One box per object, [[x0, y0, x1, y1], ...] in pixels or 0..1.", "", True),
                 "max_objects": integer(4, 1, 32, "auto mode: keep at most this many objects (largest/best first)."),
                 "min_area": integer(256, 0, 1 << 20, "auto mode: ignore objects smaller than this many pixels."),
+                "on_empty": combo(["error", "fallback", "drop"], "When SAM2 finds nothing for an object: error (say which), fallback (use its box or clicks as the mask) or drop it."),
             }
         }
 
-    def segment(self, sam2, image, mode, object_names, positive_points, negative_points, boxes, max_objects, min_area):
+    def segment(self, sam2, image, mode, object_names, positive_points, negative_points, boxes, max_objects, min_area, on_empty):
         from ..ttm_core.segment import segment_image
 
         img = first_image(image)
@@ -129,7 +130,8 @@ class TTMSegmentObjects:
             else:
                 prompts = _object_prompts(positive_points, negative_points, boxes, names, width, height)
                 objects = segment_image(
-                    sam2, img, prompts, mode="prompts", progress=progress, interrupt=bridge.interrupt_callback(),
+                    sam2, img, prompts, mode="prompts", on_empty=on_empty, progress=progress,
+                    interrupt=bridge.interrupt_callback(),
                 )
         masks = objects.masks().float()
         preview = objects_preview(objects, img)
