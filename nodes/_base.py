@@ -47,7 +47,9 @@ def number(default: float, lo: float, hi: float, step: float, tooltip: str) -> t
 
 
 def text(tooltip: str, default: str = "", multiline: bool = False) -> tuple:
-    return ("STRING", {"default": default, "multiline": multiline, "tooltip": tooltip})
+    # dynamicPrompts off: the frontend would otherwise rewrite {a|b} in multiline text, which
+    # breaks the JSON our text inputs hold
+    return ("STRING", {"default": default, "multiline": multiline, "dynamicPrompts": False, "tooltip": tooltip})
 
 
 def boolean(default: bool, tooltip: str) -> tuple:

@@ -245,3 +245,50 @@ def copy_into(src: Path, folder: Path, name: str | None = None) -> Path:
     dst = folder / (name or src.name)
     shutil.copyfile(src, dst)
     return dst
+
+
+# ---- shipped workflows on tiny models ------------------------------------------------------------
+WORKFLOWS_DIR = ROOT / "workflows"
+WORKFLOW_NAMES = ("ttm_motion_preview", "ttm_paths_to_video", "ttm_prompt_to_video")
+TINY_FRAMES = 5
+TINY_VIDEO = (64, 32)  # width, height: multiples of 32 for the TI2V-5B layout
+
+
+def tiny_overrides() -> dict[str, dict]:
+    """Widget values that switch a shipped workflow to the tiny models (node type -> values)."""
+    from ttm_core.testing.models_tree import SAM2_FILE_NAME, SAM2_IMAGE_SIZE, WAN_FOLDER_NAMES
+
+    frames = {"num_frames": TINY_FRAMES}
+    return {
+        "TTMLoadSAM2": {"sam2_model": SAM2_FILE_NAME, "image_size": SAM2_IMAGE_SIZE},
+        "TTMSegmentObjects": {"on_empty": "fallback"},  # random SAM2 weights may find nothing
+        "TTMLoadLLM": {"backend": "rules"},
+        "TTMLoadVideoModel": {"model": WAN_FOLDER_NAMES["wan22_ti2v_5b"], "precision": "fp32"},
+        "TTMMotionFromPlan": frames,
+        "TTMMotionFromPaths": frames,
+        "TTMMotionToVideo": {"width": TINY_VIDEO[0], "height": TINY_VIDEO[1], "steps": 2},
+    }
+
+
+def load_api_workflow(name: str) -> dict:
+    return json.loads((WORKFLOWS_DIR / f"{name}.api.json").read_text())
+
+
+def load_ui_workflow(name: str) -> dict:
+    return json.loads((WORKFLOWS_DIR / f"{name}.json").read_text())
+
+
+def tiny_prompt(prompt: dict, overrides: dict | None = None) -> dict:
+    """A copy of an API-format prompt with the tiny-model values applied."""
+    out = json.loads(json.dumps(prompt))
+    overrides = tiny_overrides() if overrides is None else overrides
+    for node in out.values():
+        for name, value in overrides.get(node["class_type"], {}).items():
+            assert name in node["inputs"], f"{node['class_type']} has no input {name}"
+            node["inputs"][name] = value
+    return out
+
+
+def prepare_inputs(server: "ComfyServer") -> None:
+    """The example image the workflows' LoadImage reads, in the server's input folder."""
+    copy_into(WORKFLOWS_DIR / "ttm_example.png", server.input_dir)

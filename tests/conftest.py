@@ -117,3 +117,30 @@ def load_pack(name: str = "ttm_pack"):
 @pytest.fixture(scope="session")
 def pack():
     return load_pack()
+
+
+# ---- real ComfyUI servers (tests/test_server*.py, tests/test_browser*.py) ------------------------
+@pytest.fixture(scope="session")
+def tiny_models_dir(tmp_path_factory):
+    """A models tree written by ``python -m ttm_core tiny-models`` (the CLI under test)."""
+    import subprocess
+
+    root = tmp_path_factory.mktemp("tiny-models")
+    subprocess.run([sys.executable, "-m", "ttm_core", "tiny-models", str(root)], cwd=ROOT, check=True,
+                   capture_output=True, timeout=600)
+    return root
+
+
+@pytest.fixture(scope="session", params=["bundled", "env"])
+def comfy_server(request, tiny_models_dir, tmp_path_factory):
+    """One real ComfyUI per server kind and session, with this pack and the tiny models."""
+    from comfy_harness import ComfyServer, prepare_inputs, server_kinds
+
+    kind = {k.name: k for k in server_kinds()}[request.param]
+    if kind.skip_reason:
+        pytest.skip(kind.skip_reason)
+    server = ComfyServer(kind, tmp_path_factory.mktemp(f"comfy-{kind.name}"), tiny_models_dir)
+    server.start()
+    prepare_inputs(server)
+    yield server
+    server.stop()

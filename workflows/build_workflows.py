@@ -257,7 +257,7 @@ def ui_workflow(nodes: list[Node], defs: dict) -> dict:
         ui_nodes.append(node)
     return {
         "last_node_id": max(n.id for n in nodes), "last_link_id": link_id, "nodes": ui_nodes, "links": links,
-        "groups": [], "config": {}, "extra": {"ds": {"scale": 0.8, "offset": [40, 40]}}, "version": 0.4,
+        "groups": [], "config": {}, "extra": {"ds": {"scale": 0.8, "offset": [60, 90]}}, "version": 0.4,
     }
 
 

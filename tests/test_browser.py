@@ -1,0 +1,59 @@
+"""The shipped UI workflows in the real frontend of each real server, in headless Chromium.
+
+Each workflow must load with no missing node types, keep every widget value, and the frontend's
+own ``graphToPrompt()`` must equal the shipped API twin. After switching the model widgets to
+the tiny models (as a user would), the frontend's prompt must be accepted by the server and run.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from comfy_browser import CHROMIUM_ARGS, Frontend, chromium_path, strip_meta
+from comfy_harness import WORKFLOW_NAMES, load_api_workflow, load_ui_workflow, tiny_overrides, tiny_prompt
+
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    path = chromium_path()
+    if path is None:
+        pytest.skip("no Chromium found (/usr/bin/chromium): install it to run the browser tests")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def frontend(chromium, comfy_server):
+    page = Frontend(chromium, comfy_server)
+    yield page
+    page.close()
+
+
+@pytest.mark.parametrize("name", WORKFLOW_NAMES)
+def test_workflow_loads_and_the_frontend_prompt_runs(frontend, comfy_server, name):
+    ui = load_ui_workflow(name)
+    frontend.messages.clear()  # start-up noise of the frontend itself is not ours
+    loaded = frontend.load(ui)
+    assert loaded["missing"] == [], f"missing node types in the {comfy_server.kind.name} frontend"
+    assert sorted(loaded["types"]) == sorted(n["type"] for n in ui["nodes"])
+    for node in ui["nodes"]:  # every widget kept the value the file gives it
+        values = list(loaded["widgets"][str(node["id"])].values())
+        assert values[: len(node["widgets_values"])] == node["widgets_values"], node["type"]
+
+    object_info = comfy_server.get("/object_info")
+    assert strip_meta(frontend.graph_to_prompt(), object_info) == load_api_workflow(name)
+
+    assert frontend.set_widgets(tiny_overrides()) == []
+    prompt = strip_meta(frontend.graph_to_prompt(), object_info)
+    assert prompt == tiny_prompt(load_api_workflow(name))
+    status, answer = comfy_server.post_prompt(prompt)
+    assert status == 200 and not answer.get("node_errors"), answer
+    entry = comfy_server.wait(answer["prompt_id"])
+    assert entry["status"]["status_str"] == "success", entry["status"]
+    errors = [m for m in frontend.messages if m.startswith("pageerror")]
+    assert errors == [], errors
