@@ -93,7 +93,7 @@ def _video_nodes(prompts_id: int, trajectory_id: int, x: int) -> list[Node]:
 def _preview_nodes(trajectory_id: int, x: int) -> list[Node]:
     return [
         Node(10, "TTMVisualizeTrajectory", (x, 0), {}, {"trajectory": (trajectory_id, "trajectory"), "background": (1, "IMAGE")}),
-        Node(11, "SaveAnimatedWEBP", (x + 380, 0), {"filename_prefix": "ttm/trajectory", "fps": 16.0, "quality": 90},
+        Node(11, "SaveAnimatedWEBP", (x + 380, 0), {"filename_prefix": "ttm/motion", "fps": 16.0, "quality": 90},
              {"images": (10, "frames")}),
     ]
 

