@@ -196,21 +196,29 @@ class TTMLoadVideoModel:
                     ["none"] + bridge.list_model_files("diffusion_models"),
                     "Optional single-file transformer (models/diffusion_models) replacing the folder's.",
                 ),
+                "transformer_2_file": combo(
+                    ["none"] + bridge.list_model_files("diffusion_models"),
+                    "Wan 2.2 A14B only: optional single-file low-noise expert (transformer_2).",
+                ),
                 "vae_file": combo(["none"] + bridge.list_model_files("vae"), "Optional single-file VAE (models/vae) replacing the folder's."),
             },
         }
 
-    def load(self, model, precision, device, offload, vae_tiling, keep_loaded, transformer_file="none", vae_file="none"):
+    def load(self, model, precision, device, offload, vae_tiling, keep_loaded, transformer_file="none",
+             transformer_2_file="none", vae_file="none"):
         path = bridge.resolve_model_dir("diffusers", model, "model")
+
+        def single(kind: str, name: str, input_name: str) -> str | None:
+            return None if name in ("none", "", None) else str(bridge.resolve_model_file(kind, name, input_name))
+
         options = {
             "dtype": precision,
             "device": _device(device),
             "offload": offload,
             "vae_tiling": bool(vae_tiling),
-            "transformer_file": None if transformer_file in ("none", "", None)
-            else str(bridge.resolve_model_file("diffusion_models", transformer_file, "transformer_file")),
-            "vae_file": None if vae_file in ("none", "", None)
-            else str(bridge.resolve_model_file("vae", vae_file, "vae_file")),
+            "transformer_file": single("diffusion_models", transformer_file, "transformer_file"),
+            "transformer_2_file": single("diffusion_models", transformer_2_file, "transformer_2_file"),
+            "vae_file": single("vae", vae_file, "vae_file"),
         }
         ref = VideoModelRef(str(path), options, keep_loaded=bool(keep_loaded))
         ref.get()  # load now, so a bad folder is reported on this node

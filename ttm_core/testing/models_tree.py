@@ -19,6 +19,8 @@ WAN_FOLDER_NAMES = {
     "wan22_i2v_a14b": "tiny-random-Wan2.2-I2V-A14B-Diffusers",
 }
 SAM2_FILE_NAME = "sam2.1_hiera_tiny-random.pt"
+SINGLE_TRANSFORMER_NAME = "tiny-random-wan2.2-ti2v-5b-transformer.safetensors"
+SINGLE_VAE_NAME = "tiny-random-wan2.2-vae.safetensors"
 # the random SAM2 is built for this input size; loading it at 1024 works but is slower
 SAM2_IMAGE_SIZE = 256
 
@@ -47,6 +49,33 @@ def write_models_tree(
         if overwrite or not path.is_file():
             save_tiny_sam2(path, fmt="pt", image_size=SAM2_IMAGE_SIZE, seed=seed)
         written["sam2"] = path
+    if "wan22_ti2v_5b" in variants:
+        written.update(_single_files(root, written["wan22_ti2v_5b"], overwrite))
     for sub in ("LLM", "diffusion_models", "vae"):
         (root / sub).mkdir(parents=True, exist_ok=True)
     return written
+
+
+def _single_files(root: Path, folder: Path, overwrite: bool) -> dict[str, Path]:
+    """The 5B folder's transformer and VAE as ComfyUI-style single files (original Wan keys)."""
+    from safetensors.torch import load_file, save_file
+
+    from .wan_original_format import to_original_wan_keys
+
+    out = {
+        "transformer_file": root / "diffusion_models" / SINGLE_TRANSFORMER_NAME,
+        "vae_file": root / "vae" / SINGLE_VAE_NAME,
+    }
+    if overwrite or not out["transformer_file"].is_file():
+        state = {}
+        for shard in sorted((folder / "transformer").glob("*.safetensors")):
+            state.update(load_file(str(shard)))
+        out["transformer_file"].parent.mkdir(parents=True, exist_ok=True)
+        save_file(to_original_wan_keys(state, prefix="model.diffusion_model."), str(out["transformer_file"]))
+    if overwrite or not out["vae_file"].is_file():
+        state = {}
+        for shard in sorted((folder / "vae").glob("*.safetensors")):
+            state.update(load_file(str(shard)))
+        out["vae_file"].parent.mkdir(parents=True, exist_ok=True)
+        save_file(state, str(out["vae_file"]))
+    return out
