@@ -7,8 +7,8 @@ import torch
 
 from . import comfy_bridge as bridge
 from ._base import (
-    CATEGORY, OBJECTS, SAM2, as_mask_batch, combo, first_image, integer, node_inputs, socket, split_names,
-    text, to_image_batch,
+    CATEGORY, OBJECTS, SAM2, as_mask_batch, combo, first_image, integer, node_inputs, number, socket,
+    split_names, text, to_image_batch,
 )
 from ..ttm_core.errors import TTMInputError
 
@@ -110,10 +110,14 @@ class TTMSegmentObjects:
                 "max_objects": integer(4, 1, 32, "auto mode: keep at most this many objects (largest/best first)."),
                 "min_area": integer(256, 0, 1 << 20, "auto mode: ignore objects smaller than this many pixels."),
                 "on_empty": combo(["error", "fallback", "drop"], "When SAM2 finds nothing for an object: error (say which), fallback (use its box or clicks as the mask) or drop it."),
+                "auto_points_per_side": integer(32, 2, 128, "auto mode: grid of SAM2 prompts per image side (fewer is faster, may miss small objects)."),
+                "auto_iou_threshold": number(0.8, 0.0, 1.0, 0.01, "auto mode: keep masks SAM2 rates at least this good (predicted IoU)."),
+                "auto_stability_threshold": number(0.95, 0.0, 1.0, 0.01, "auto mode: keep masks at least this stable under threshold changes."),
             }
         }
 
-    def segment(self, sam2, image, mode, object_names, positive_points, negative_points, boxes, max_objects, min_area, on_empty):
+    def segment(self, sam2, image, mode, object_names, positive_points, negative_points, boxes, max_objects, min_area,
+                on_empty, auto_points_per_side, auto_iou_threshold, auto_stability_threshold):
         from ..ttm_core.segment import segment_image
 
         img = first_image(image)
@@ -126,6 +130,9 @@ class TTMSegmentObjects:
                 objects = segment_image(
                     sam2, img, None, mode="auto", max_objects=int(max_objects), min_area=int(min_area),
                     names=names or None, progress=progress, interrupt=bridge.interrupt_callback(),
+                    auto_options={"points_per_side": int(auto_points_per_side),
+                                  "pred_iou_thresh": float(auto_iou_threshold),
+                                  "stability_score_thresh": float(auto_stability_threshold)},
                 )
             else:
                 prompts = _object_prompts(positive_points, negative_points, boxes, names, width, height)
