@@ -85,7 +85,7 @@ def check_type(pack, kind, value):
 
         assert isinstance(value, Sam2Handle)
     elif kind == "TTM_LLM":
-        assert value is None or hasattr(value, "complete") or hasattr(value, "__call__") or value is not None
+        assert value is None or type(value).__name__.endswith("Backend")
     else:  # pragma: no cover
         raise AssertionError(f"unknown type {kind}")
 
@@ -247,7 +247,7 @@ def test_segment_one_list_of_clicks_per_object_and_auto_mode(pack, sam2):
     )
     assert objects.names == ["object_1", "object_2"]
     (auto, _, _), _ = call(pack, "TTMSegmentObjects", sam2=sam2, image=image, mode="auto", min_area=0, max_objects=3,
-                           auto_points_per_side=6, auto_iou_threshold=0.0, auto_stability_threshold=0.0)
+                           auto_points_per_side=4, auto_iou_threshold=0.0, auto_stability_threshold=0.0)
     assert 1 <= auto.num_objects <= 3
 
 
