@@ -52,6 +52,18 @@ SET_WIDGETS_JS = """(overrides) => {
 }"""
 
 
+CLIENT_ID_JS = """async () => {
+    const { api } = await import("/scripts/api.js");
+    return api.clientId || api.initialClientId || sessionStorage.getItem("clientId");
+}"""
+
+WIDGET_TEXT_JS = """([id, name]) => {
+    const node = window.app.graph.getNodeById(id);
+    const widget = node && (node.widgets || []).find(w => w.name === name);
+    return widget && widget.value ? widget.value : null;
+}"""
+
+
 class Frontend:
     """One page of the frontend served by ``server``."""
 
@@ -73,6 +85,14 @@ class Frontend:
 
     def set_widgets(self, overrides: dict) -> list[str]:
         return self.page.evaluate(SET_WIDGETS_JS, overrides)
+
+    def client_id(self) -> str:
+        """The id the page's websocket listens on (events of prompts posted with it reach the page)."""
+        return self.page.evaluate(CLIENT_ID_JS)
+
+    def wait_for_widget_text(self, node_id: int, name: str, timeout_ms: int = 30_000) -> str:
+        handle = self.page.wait_for_function(WIDGET_TEXT_JS, arg=[node_id, name], timeout=timeout_ms)
+        return handle.json_value()
 
     def close(self) -> None:
         self.context.close()

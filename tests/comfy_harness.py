@@ -199,9 +199,12 @@ class ComfyServer:
             raise ComfyError(f"GET {path} -> {status}: {payload}")
         return payload
 
-    def post_prompt(self, prompt: dict) -> tuple[int, dict]:
-        """POST /prompt; returns (HTTP status, answer) without raising on validation errors."""
-        return self._request("POST", "/prompt", {"prompt": prompt, "client_id": self.client_id})
+    def post_prompt(self, prompt: dict, client_id: str | None = None) -> tuple[int, dict]:
+        """POST /prompt; returns (HTTP status, answer) without raising on validation errors.
+
+        Progress and ``executed`` events go to ``client_id`` (a browser page's, to see them there).
+        """
+        return self._request("POST", "/prompt", {"prompt": prompt, "client_id": client_id or self.client_id})
 
     def queue(self, prompt: dict) -> str:
         status, answer = self.post_prompt(prompt)

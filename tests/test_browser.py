@@ -51,9 +51,13 @@ def test_workflow_loads_and_the_frontend_prompt_runs(frontend, comfy_server, nam
     assert frontend.set_widgets(tiny_overrides()) == []
     prompt = strip_meta(frontend.graph_to_prompt(), object_info)
     assert prompt == tiny_prompt(load_api_workflow(name))
-    status, answer = comfy_server.post_prompt(prompt)
+    status, answer = comfy_server.post_prompt(prompt, client_id=frontend.client_id())
     assert status == 200 and not answer.get("node_errors"), answer
     entry = comfy_server.wait(answer["prompt_id"])
     assert entry["status"]["status_str"] == "success", entry["status"]
+    # the pack's web extension shows the plan on the decomposition node
+    decompose = next(n["id"] for n in ui["nodes"] if n["type"] == "TTMDecomposePrompt")
+    text = frontend.wait_for_widget_text(decompose, "ttm_preview")
+    assert text.startswith("global: ") and "ball" in text
     errors = [m for m in frontend.messages if m.startswith("pageerror")]
     assert errors == [], errors
