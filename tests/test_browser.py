@@ -48,9 +48,15 @@ def test_workflow_loads_and_the_frontend_prompt_runs(frontend, comfy_server, nam
     object_info = comfy_server.get("/object_info")
     assert strip_meta(frontend.graph_to_prompt(), object_info) == load_api_workflow(name)
 
-    assert frontend.set_widgets(tiny_overrides()) == []
+    # switch to the tiny models as a user would; a prompt text of its own makes the server run
+    # the plan again (not from its cache), so the page receives the node's text
+    api = load_api_workflow(name)
+    overrides = tiny_overrides()
+    text = next(v["inputs"]["prompt"] for v in api.values() if v["class_type"] == "TTMDecomposePrompt")
+    overrides["TTMDecomposePrompt"] = {"prompt": f"{text} Seen in the {comfy_server.kind.name} browser."}
+    assert frontend.set_widgets(overrides) == []
     prompt = strip_meta(frontend.graph_to_prompt(), object_info)
-    assert prompt == tiny_prompt(load_api_workflow(name))
+    assert prompt == tiny_prompt(api, overrides)
     status, answer = comfy_server.post_prompt(prompt, client_id=frontend.client_id())
     assert status == 200 and not answer.get("node_errors"), answer
     entry = comfy_server.wait(answer["prompt_id"])
