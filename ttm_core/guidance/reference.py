@@ -237,7 +237,7 @@ def _object_transforms(
         disagree = []
         for t in np.flatnonzero(visible):
             x0, y0, x1, y1 = boxes[t, k - 1]
-            points = mask_points(labels[t, y0:y1, x0:x1] == k, (x0, y0), limit=1024)
+            points = mask_points(labels[t, y0:y1, x0:x1] == k, (x0, y0))
             if affine_agrees(given[t], src.mask, points):
                 out[t], estimate[t] = given[t], False
             else:

@@ -22,7 +22,7 @@ import numpy as np
 ISOTROPIC = 0.08
 # an affine agrees with the masks when this fraction of the target lands on the source mask
 AGREEMENT = 0.6
-_MAX_POINTS = 4096
+_MAX_POINTS = 1024  # enough for sub-pixel centroids, cheap enough for every frame
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,7 @@ def moment_transforms(
             nearest = min(clear, key=lambda c: (abs(c - t), c))
             borrowed = similarity(source.centroid, st.centroid, *raw[nearest])
             borrowed = _match_visible_centroid(borrowed, source_points, labels[t], index, st.centroid)
-            target_points = mask_points(labels[t, st.box[1] : st.box[3], st.box[0] : st.box[2]] == index, st.box[:2], 1024)
+            target_points = mask_points(labels[t, st.box[1] : st.box[3], st.box[0] : st.box[2]] == index, st.box[:2])
             own = _explains(out[t], source_mask, source_points, target_points, labels[t], index)
             if _explains(borrowed, source_mask, source_points, target_points, labels[t], index) > own + 0.02:
                 out[t] = borrowed
