@@ -165,14 +165,14 @@ def motion_to_video(
             ref = build_reference_video(
                 _resize_image(image_t, int(height), int(width)),
                 traj,
-                hold_margin=anchor.hold_margin,
+                # default margin: one latent cell, so held cells cover the object's border
+                hold_margin=layout.vae_spatial if anchor.hold_margin is None else anchor.hold_margin,
                 inpaint=anchor.inpaint,
                 hold_strength=anchor.hold_strength or None,
             )
-            weights = getattr(ref, "strength", None)
-            weights = ref.hold_mask.float() if weights is None else weights
+            hold = latent_hold_map(ref.hold_weights(), layout.vae_spatial, layout.vae_temporal).to(device)
             z_ref = encode_reference(pipe, ref.frames, device)
-            hold = latent_hold_map(weights, layout.vae_spatial, layout.vae_temporal).to(device)
+            del ref  # full-resolution frames are not needed once encoded
             start, strong_until = anchor.start_index(require_steps), anchor.strong_until(require_steps)
             latents = noise_to_step(pipe.scheduler, z_ref, noise, start)
             if hasattr(pipe.scheduler, "set_begin_index"):
@@ -185,6 +185,8 @@ def motion_to_video(
         state = GuidanceState(num_steps=require_steps, active_steps=guidance.active_steps(require_steps))
         info = {"masked_attention": use_attention, "anchoring": use_anchor, "start_step": start,
                 "strong_until": strong_until, "steps": require_steps, "state": state}
+        if return_info and use_anchor:
+            info.update(z_ref=z_ref, noise=noise, hold=hold)
         with ExitStack() as stack:
             if use_attention:
                 labels = token_labels(traj.labels, layout.cell, layout.vae_temporal, traj.num_objects)
