@@ -48,14 +48,14 @@ class TTMDecomposePrompt:
         }
 
     def decompose(self, objects, prompt, manual_plan, llm=None):
-        from ..ttm_core.prompts import decompose_prompt, parse_manual_plan
+        from ..ttm_core import prompts as core
 
         names = list(objects.names)
         with node_inputs({"text": "manual_plan", "plan": "manual_plan", "plan_json": "manual_plan"}):
             if manual_plan and manual_plan.strip():
-                plan = parse_manual_plan(manual_plan, names)
+                plan = core.parse_manual_plan(manual_plan, names)
             else:
-                plan = decompose_prompt(prompt, names, backend=llm)
+                plan = core.decompose_prompt(prompt, names, backend=llm)
         preview = plan_preview(plan)
         return {"ui": {"text": [preview]}, "result": (plan, plan.to_json())}
 
