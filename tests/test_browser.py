@@ -7,6 +7,8 @@ the tiny models (as a user would), the frontend's prompt must be accepted by the
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from comfy_browser import CHROMIUM_ARGS, Frontend, chromium_path, strip_meta
@@ -53,7 +55,7 @@ def test_workflow_loads_and_the_frontend_prompt_runs(frontend, comfy_server, nam
     api = load_api_workflow(name)
     overrides = tiny_overrides()
     text = next(v["inputs"]["prompt"] for v in api.values() if v["class_type"] == "TTMDecomposePrompt")
-    overrides["TTMDecomposePrompt"] = {"prompt": f"{text} Seen in the {comfy_server.kind.name} browser."}
+    overrides["TTMDecomposePrompt"] = {"prompt": f"{text} Seen in the browser ({uuid.uuid4().hex[:8]})."}
     assert frontend.set_widgets(overrides) == []
     prompt = strip_meta(frontend.graph_to_prompt(), object_info)
     assert prompt == tiny_prompt(api, overrides)
