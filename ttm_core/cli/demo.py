@@ -68,12 +68,20 @@ def write_visuals(out: Path, image, objects, trajectory, plan) -> dict[str, Path
     overlay = render_trajectory(trajectory, image.unsqueeze(0), style="overlay")
     files["masks"] = save_video(masks, out / "masks.mp4", trajectory.fps)
     files["overlay"] = save_video(overlay, out / "overlay.mp4", trajectory.fps)
-    files["overlay_gif"] = save_video(overlay, out / "overlay.gif", trajectory.fps)
+    files["overlay_gif"] = save_video(_half_size(overlay), out / "overlay.gif", trajectory.fps)  # small, for sharing
     (out / "plan.json").write_text(plan.to_json(), encoding="utf-8")
     files["plan"] = out / "plan.json"
     trajectory.save(out / "trajectory.safetensors")
     files["trajectory"] = out / "trajectory.safetensors"
     return files
+
+
+def _half_size(frames):
+    import torch.nn.functional as F
+
+    t, h, w, _ = frames.shape
+    small = F.interpolate(frames.permute(0, 3, 1, 2), size=(max(h // 2, 1), max(w // 2, 1)), mode="area")
+    return small.permute(0, 2, 3, 1).contiguous()
 
 
 def run_stage2(args: argparse.Namespace, out: Path, image, trajectory, plan) -> dict[str, Path]:
