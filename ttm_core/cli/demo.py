@@ -117,7 +117,9 @@ def segment_with_sam2(checkpoint: str, image, points: dict, size: int):
     from ..segment import load_sam2, segment_image
 
     handle = load_sam2(checkpoint, image_size=size or None)
-    return segment_image(handle, image, [{"name": n, "points": [list(p)]} for n, p in points.items()])
+    # a click per object; if SAM2 finds nothing for one, a disk around the click stands in
+    prompts = [{"name": n, "points": [list(p)]} for n, p in points.items()]
+    return segment_image(handle, image, prompts, on_empty="fallback")
 
 
 def run(args: argparse.Namespace) -> None:
