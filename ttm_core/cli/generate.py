@@ -76,14 +76,16 @@ def _objects(args, image, names: list[str]):
 
 
 def _plan(args, names: list[str]):
-    from ..prompts import OpenAICompatibleBackend, decompose_prompt, parse_manual_plan
+    from .. import prompts
 
     if args.plan:
-        return parse_manual_plan(Path(args.plan).read_text(encoding="utf-8"), names)
+        if not Path(args.plan).is_file():
+            raise TTMInputError("--plan", f"file not found: {args.plan}.")
+        return prompts.parse_manual_plan(Path(args.plan).read_text(encoding="utf-8"), names)
     backend = None
     if args.llm_url:
-        backend = OpenAICompatibleBackend(args.llm_url, args.llm_model, api_key_env=args.llm_key_env)
-    return decompose_prompt(args.prompt, names, backend=backend)
+        backend = prompts.OpenAICompatibleBackend(args.llm_url, args.llm_model, api_key_env=args.llm_key_env)
+    return prompts.decompose_prompt(args.prompt, names, backend=backend)
 
 
 def run(args: argparse.Namespace) -> None:
