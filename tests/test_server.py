@@ -8,6 +8,7 @@ other checkout such as current ComfyUI.
 from __future__ import annotations
 
 import copy
+import time
 
 import numpy as np
 import pytest
@@ -107,4 +108,27 @@ def test_runtime_error_names_the_node_input_and_the_server_keeps_serving(comfy_s
 
     assert comfy_server.alive()
     entry = comfy_server.run(prompt)
+    assert entry["status"]["status_str"] == "success"
+
+
+def test_interrupt_stops_the_video_cleanly_and_the_server_keeps_serving(comfy_server):
+    prompt = tiny_prompt(load_api_workflow("ttm_paths_to_video"))
+    prompt[_node_id(prompt, "TTMMotionFromPaths")]["inputs"]["num_frames"] = 41
+    video = _node_id(prompt, "TTMMotionToVideo")
+    prompt[video]["inputs"].update(steps=200, width=256, height=256)
+    prompt_id = comfy_server.queue(prompt)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # wait until the video node runs
+        queue = comfy_server.get("/queue")
+        if any(item[1] == prompt_id for item in queue["queue_running"]):
+            break
+        time.sleep(0.1)
+    time.sleep(2.0)
+    comfy_server._request("POST", "/interrupt", {})
+    entry = comfy_server.wait(prompt_id)
+    kinds = [m[0] for m in entry["status"]["messages"]]
+    assert "execution_interrupted" in kinds, entry["status"]
+    assert entry["status"]["status_str"] == "error" and "execution_error" not in kinds
+
+    entry = comfy_server.run(tiny_prompt(load_api_workflow("ttm_paths_to_video")))
     assert entry["status"]["status_str"] == "success"
