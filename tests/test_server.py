@@ -113,22 +113,20 @@ def test_runtime_error_names_the_node_input_and_the_server_keeps_serving(comfy_s
 
 def test_interrupt_stops_the_video_cleanly_and_the_server_keeps_serving(comfy_server):
     prompt = tiny_prompt(load_api_workflow("ttm_paths_to_video"))
-    prompt[_node_id(prompt, "TTMMotionFromPaths")]["inputs"]["num_frames"] = 41
-    video = _node_id(prompt, "TTMMotionToVideo")
-    prompt[video]["inputs"].update(steps=200, width=256, height=256)
+    comfy_server.run(prompt)  # everything but the slow video below comes from the cache
+    prompt[_node_id(prompt, "TTMMotionToVideo")]["inputs"].update(steps=200, width=256, height=256)
     prompt_id = comfy_server.queue(prompt)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:  # wait until the video node runs
-        queue = comfy_server.get("/queue")
-        if any(item[1] == prompt_id for item in queue["queue_running"]):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # wait until it runs (the video node: the rest is cached)
+        if any(item[1] == prompt_id for item in comfy_server.get("/queue")["queue_running"]):
             break
-        time.sleep(0.1)
-    time.sleep(2.0)
+        time.sleep(0.05)
+    time.sleep(1.5)
     comfy_server._request("POST", "/interrupt", {})
     entry = comfy_server.wait(prompt_id)
     kinds = [m[0] for m in entry["status"]["messages"]]
     assert "execution_interrupted" in kinds, entry["status"]
-    assert entry["status"]["status_str"] == "error" and "execution_error" not in kinds
+    assert "execution_error" not in kinds
 
-    entry = comfy_server.run(tiny_prompt(load_api_workflow("ttm_paths_to_video")))
+    entry = comfy_server.run(tiny_prompt(load_api_workflow("ttm_motion_preview")))
     assert entry["status"]["status_str"] == "success"
