@@ -94,6 +94,10 @@ class Frontend:
         handle = self.page.wait_for_function(WIDGET_TEXT_JS, arg=[node_id, name], timeout=timeout_ms)
         return handle.json_value()
 
+    def is_legacy(self) -> bool:
+        """The early-2024 frontend (``web/`` of the server) has no ``window.comfyAPI``."""
+        return not self.page.evaluate("() => !!window.comfyAPI")
+
     def close(self) -> None:
         self.context.close()
 
