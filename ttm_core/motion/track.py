@@ -81,9 +81,13 @@ def _prompt(source: Any) -> str:
 
 
 def draft_size_for(height: int, width: int, long_side: int = 320, multiple: int = 32) -> tuple[int, int]:
-    """Low-resolution draft size keeping the aspect ratio, both sides multiples of ``multiple``."""
-    s = long_side / max(height, width)
-    return (max(multiple, round(height * s / multiple) * multiple), max(multiple, round(width * s / multiple) * multiple))
+    """Low-resolution draft size: aspect kept, long side at most ``long_side`` (never upscaled
+    beyond the image), both sides multiples of ``multiple`` (Wan 2.2 5B needs 32, 2.1 needs 16)."""
+    s = min(long_side, max(height, width)) / max(height, width)
+    return (
+        max(multiple, round(height * s / multiple) * multiple),
+        max(multiple, round(width * s / multiple) * multiple),
+    )
 
 
 def objects_at(objects: ObjectSet, height: int, width: int) -> ObjectSet:
