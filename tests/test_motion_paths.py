@@ -81,13 +81,13 @@ def test_scale_along_the_path():
 def test_leave_the_frame_and_cross_with_z():
     objs = objects_from([disc(120, 250, 45), disc(400, 262, 45), rect(256, 60, 30.5, 20.5)], ["a", "b", "c"])
     paths = {"a": [(120, 250), (402, 250)], "b": [(400, 262), (118, 262)], "c": [(256, 60), (256, -100)]}
-    traj = image_to_motion(objs, paths, T, "paths", z={"b": 1.0})
+    traj = image_to_motion(objs, paths, T, "paths", z={"a": 1.0})  # the lower label in front
     gt = []
     for u in times():
         a = disc(120 + 282 * u, 250, 45)
         b = disc(400 - 282 * u, 262, 45)
         c = rect(256, 60 - 160 * u, 30.5, 20.5)
-        gt.append([a & ~b, b, c])
+        gt.append([a, b & ~a, c])
     check(traj, gt, "cross+leave")
     assert not bool(traj.visible[-1, 2]) and bool(torch.isnan(traj.anchors[-1, 2]).all())
 

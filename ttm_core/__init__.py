@@ -22,6 +22,12 @@ _EXPORTS = {
     "image_to_motion": "ttm_core.motion",
     "motion_to_video": "ttm_core.pipeline",
     "render_trajectory": "ttm_core.visualize",
+    "render_summary": "ttm_core.visualize",
+    "palette": "ttm_core.visualize",
+    "save_video": "ttm_core.visualize",
+    "save_png": "ttm_core.visualize",
+    "trajectory_to_tracks": "ttm_core.motion",
+    "tracks_to_paths": "ttm_core.motion",
 }
 
 __all__ = sorted(_EXPORTS)

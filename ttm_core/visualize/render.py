@@ -99,23 +99,25 @@ def _polyline(ann, cov, pts: np.ndarray, colour, thickness: int) -> None:
 
 
 def _lay_over(base: np.ndarray, ann: np.ndarray, cov: np.ndarray) -> np.ndarray:
-    """Premultiplied ``ann`` over float ``base`` where ``cov`` > 0."""
-    where = cov > 0
-    if not where.any():
+    """Premultiplied ``ann`` over float ``base`` where ``cov`` > 0 (only inside the drawn box)."""
+    import cv2
+
+    x, y, w, h = cv2.boundingRect(cov)
+    if w == 0 or h == 0:
         return base
-    a = cov[where].astype(np.float32)[:, None] / 255.0
-    base[where] = base[where] * (1.0 - a) + ann[where].astype(np.float32) / 255.0
+    b, a8, c8 = base[y : y + h, x : x + w], ann[y : y + h, x : x + w], cov[y : y + h, x : x + w]
+    where = c8 > 0
+    a = c8[where].astype(np.float32)[:, None] / 255.0
+    b[where] = b[where] * (1.0 - a) + a8[where].astype(np.float32) / 255.0
     return base
 
 
 def _fill(lab: np.ndarray, base: np.ndarray | None, pal: np.ndarray, style: str, alpha: float) -> np.ndarray:
-    colours = pal[lab]
+    colours = np.take(pal, lab, axis=0)
     if style == "masks" or base is None:
-        return colours.copy()
-    out = base.copy()
-    inside = lab > 0
-    out[inside] = base[inside] * (1.0 - alpha) + colours[inside] * alpha
-    return out
+        return colours
+    inside = (lab > 0)[..., None]
+    return np.where(inside, base * (1.0 - alpha) + colours * alpha, base).astype(np.float32, copy=False)
 
 
 def _prepare(traj: MaskTrajectory, background: Any) -> tuple[MaskTrajectory, np.ndarray | None]:
