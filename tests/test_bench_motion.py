@@ -25,7 +25,20 @@ def test_motion_bench_prints_both_modes(capsys):
 
 def test_module_entry_point_runs():
     done = subprocess.run(
-        [sys.executable, "-m", "ttm_core.bench", "motion", "--frames", "3", "--width", "32", "--height", "32", "--repeat", "1"],
+        [
+            sys.executable,
+            "-m",
+            "ttm_core.bench",
+            "motion",
+            "--frames",
+            "3",
+            "--width",
+            "32",
+            "--height",
+            "32",
+            "--repeat",
+            "1",
+        ],
         capture_output=True,
         text=True,
         timeout=120,

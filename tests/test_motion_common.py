@@ -29,10 +29,16 @@ SOURCES = {
     "plan": lambda o: ({"ball": [{"t": 1.0, "dx": 0.9, "z": 1.0}], "box": [{"t": 1.0, "dx": -0.5, "rot": 45}]}, {}),
     "paths": lambda o: ({"ball": [[30, 48], [130, 48]], "box": [[70, 48], [20, 50]]}, {}),
     "masks": lambda o: (
-        [torch.stack([disc(30 + 12 * t, 48, 12, H, W) for t in range(9)]), torch.stack([rect(70 - 5 * t, 48, 10.5, 8.5, 0, H, W) for t in range(9)])],
+        [
+            torch.stack([disc(30 + 12 * t, 48, 12, H, W) for t in range(9)]),
+            torch.stack([rect(70 - 5 * t, 48, 10.5, 8.5, 0, H, W) for t in range(9)]),
+        ],
         {},
     ),
-    "track": lambda o: ("the ball rolls right", {"image": torch.rand(H, W, 3), "draft_fn": moving_draft, "propagate_fn": still_track, "candidates": 2}),
+    "track": lambda o: (
+        "the ball rolls right",
+        {"image": torch.rand(H, W, 3), "draft_fn": moving_draft, "propagate_fn": still_track, "candidates": 2},
+    ),
 }
 
 

@@ -121,7 +121,15 @@ def test_implicit_identity_start_hold_after_last_and_multi_segment():
     traj = image_to_motion(objs, {"ball": kfs}, n, "plan")
     shift = traj.affines[:, 0, :, 2] / SIZE
     expected = [
-        (0.0, 0.0), (0.1, 0.0), (0.2, 0.0), (0.2, 0.4 * smooth(0.5)), (0.2, 0.4), (0.2, 0.4), (0.2, 0.4), (0.2, 0.4), (0.2, 0.4),
+        (0.0, 0.0),
+        (0.1, 0.0),
+        (0.2, 0.0),
+        (0.2, 0.4 * smooth(0.5)),
+        (0.2, 0.4),
+        (0.2, 0.4),
+        (0.2, 0.4),
+        (0.2, 0.4),
+        (0.2, 0.4),
     ]
     assert torch.allclose(shift, torch.tensor(expected, dtype=torch.float32), atol=1e-6)
 

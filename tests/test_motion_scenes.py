@@ -30,7 +30,9 @@ def disc(cx: float, cy: float, r: float, height: int = SIZE, width: int = SIZE) 
     return (xs - cx) ** 2 + (ys - cy) ** 2 <= r * r
 
 
-def rect(cx: float, cy: float, half_w: float, half_h: float, ccw_degrees: float = 0.0, height: int = SIZE, width: int = SIZE):
+def rect(
+    cx: float, cy: float, half_w: float, half_h: float, ccw_degrees: float = 0.0, height: int = SIZE, width: int = SIZE
+):
     """Rectangle turned ``ccw_degrees`` counter-clockwise as seen on screen (y points down).
 
     A screen-CCW turn by theta takes the object's +x axis to the screen direction

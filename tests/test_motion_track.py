@@ -43,7 +43,15 @@ def synthetic_draft(image, prompt, *, num_frames, height, width, steps, seed):
     for t in range(num_frames):
         u = t / max(1, num_frames - 1)
         x = 20 + (24 * u if kind in (1, 3) else 0)
-        frames.append(paint(x, ball_visible=not (kind == 2 and t > num_frames // 3), noise=0.3 if kind == 3 else 0.0, gen=gen, size=(height, width)))
+        frames.append(
+            paint(
+                x,
+                ball_visible=not (kind == 2 and t > num_frames // 3),
+                noise=0.3 if kind == 3 else 0.0,
+                gen=gen,
+                size=(height, width),
+            )
+        )
     return torch.stack(frames)
 
 
@@ -59,9 +67,16 @@ def colour_tracker(frames, objects):
 def run(seed=0, candidates=4, num_frames=9, **kw):
     objs = scene()
     return image_to_motion(
-        objs, "the ball rolls right", num_frames, "track",
-        image=paint(20), draft_fn=synthetic_draft, propagate_fn=colour_tracker,
-        candidates=candidates, seed=seed, **kw,
+        objs,
+        "the ball rolls right",
+        num_frames,
+        "track",
+        image=paint(20),
+        draft_fn=synthetic_draft,
+        propagate_fn=colour_tracker,
+        candidates=candidates,
+        seed=seed,
+        **kw,
     )
 
 
@@ -131,7 +146,15 @@ def tiny_pipe():
 def test_stock_wan_drafts_are_deterministic_for_a_seed(tiny_pipe):
     """Default draft wiring (the stock diffusers call) on the tiny random Wan; propagation stubbed."""
     objs = scene()
-    opts = dict(image=paint(20), pipe=tiny_pipe, propagate_fn=colour_tracker, candidates=2, steps=2, draft_size=(32, 32), guidance_scale=1.0)
+    opts = dict(
+        image=paint(20),
+        pipe=tiny_pipe,
+        propagate_fn=colour_tracker,
+        candidates=2,
+        steps=2,
+        draft_size=(32, 32),
+        guidance_scale=1.0,
+    )
     a = image_to_motion(objs, "the ball rolls right", 5, "track", seed=3, **opts)
     b = image_to_motion(objs, "the ball rolls right", 5, "track", seed=3, **opts)
     assert a.scores == b.scores and torch.equal(a.labels, b.labels)
@@ -168,7 +191,15 @@ def test_track_end_to_end_tiny_wan_and_tiny_sam2(request):
     predictor = builder()
     tiny_pipe = request.getfixturevalue("tiny_pipe")
     objs = scene()
-    opts = dict(image=paint(20), pipe=tiny_pipe, predictor=predictor, candidates=2, steps=2, draft_size=(32, 32), guidance_scale=1.0)
+    opts = dict(
+        image=paint(20),
+        pipe=tiny_pipe,
+        predictor=predictor,
+        candidates=2,
+        steps=2,
+        draft_size=(32, 32),
+        guidance_scale=1.0,
+    )
     a = image_to_motion(objs, "the ball rolls right", 5, "track", seed=0, **opts)
     b = image_to_motion(objs, "the ball rolls right", 5, "track", seed=0, **opts)
     assert a.scores == b.scores and torch.equal(a.labels, b.labels)

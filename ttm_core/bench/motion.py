@@ -18,13 +18,19 @@ def scene(height: int, width: int, count: int):
     """``count`` discs and boxes spread over the image, with a plan and paths that move them."""
     from ..types import ObjectSet, PromptPlan
 
-    yy, xx = torch.meshgrid(torch.arange(height, dtype=torch.float32), torch.arange(width, dtype=torch.float32), indexing="ij")
+    yy, xx = torch.meshgrid(
+        torch.arange(height, dtype=torch.float32), torch.arange(width, dtype=torch.float32), indexing="ij"
+    )
     labels = torch.zeros(height, width, dtype=torch.long)
     names, keyframes, paths = [], {}, {}
     r = min(height, width) / 8
     for i in range(count):
         cx, cy = width * (i + 1) / (count + 1), height * (0.35 + 0.3 * (i % 2))
-        shape = ((xx - cx) ** 2 + (yy - cy) ** 2 <= r * r) if i % 2 == 0 else ((xx - cx).abs() <= r) & ((yy - cy).abs() <= 0.6 * r)
+        shape = (
+            ((xx - cx) ** 2 + (yy - cy) ** 2 <= r * r)
+            if i % 2 == 0
+            else ((xx - cx).abs() <= r) & ((yy - cy).abs() <= 0.6 * r)
+        )
         labels[shape & (labels == 0)] = i + 1
         name = f"object_{i + 1}"
         names.append(name)
@@ -33,7 +39,11 @@ def scene(height: int, width: int, count: int):
             {"t": 0.5, "dx": 0.15 * sign, "dy": 0.05, "rot": 20.0 * sign, "scale": 1.2, "ease": "ease_in_out"},
             {"t": 1.0, "dx": 0.3 * sign, "dy": -0.05, "rot": 45.0 * sign, "scale": 0.8, "z": float(i)},
         ]
-        paths[name] = [[cx, cy], [cx + 0.15 * width * sign, cy - 0.1 * height], [cx + 0.3 * width * sign, cy + 0.05 * height]]
+        paths[name] = [
+            [cx, cy],
+            [cx + 0.15 * width * sign, cy - 0.1 * height],
+            [cx + 0.3 * width * sign, cy + 0.05 * height],
+        ]
     return ObjectSet(labels, names), PromptPlan("benchmark scene", keyframes=keyframes), paths
 
 
@@ -46,7 +56,12 @@ def naive_compose(objects, affines: torch.Tensor) -> np.ndarray:
     masks = objects.masks().numpy().astype(np.uint8)
     for f in range(t):
         for i in range(k):
-            warped = cv2.warpAffine(masks[i], affines[f, i].numpy().astype(np.float64), (objects.width, objects.height), flags=cv2.INTER_NEAREST)
+            warped = cv2.warpAffine(
+                masks[i],
+                affines[f, i].numpy().astype(np.float64),
+                (objects.width, objects.height),
+                flags=cv2.INTER_NEAREST,
+            )
             out[f][warped > 0] = i + 1
     return out
 
@@ -73,8 +88,10 @@ def main(argv: list[str] | None = None) -> int:
 
     objects, plan, paths = scene(args.height, args.width, args.objects)
     image_to_motion(objects, plan, 5, "plan")  # warm up imports and OpenCV
-    print(f"stage 1 motion benchmark: {args.frames} frames, {args.width}x{args.height}, {args.objects} objects, "
-          f"best of {args.repeat}, torch threads {torch.get_num_threads()}")
+    print(
+        f"stage 1 motion benchmark: {args.frames} frames, {args.width}x{args.height}, {args.objects} objects, "
+        f"best of {args.repeat}, torch threads {torch.get_num_threads()}"
+    )
     results = {}
     for mode, source in (("plan", plan), ("paths", paths)):
         traj = image_to_motion(objects, source, args.frames, mode)
@@ -82,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         naive = _best(lambda: naive_compose(objects, traj.affines), 1)
         results[mode] = seconds
         status = "OK" if seconds < 1.0 else "SLOW"
-        print(f"  {mode:<6} {seconds:7.3f} s  ({1000 * seconds / args.frames:5.1f} ms/frame)  "
-              f"naive full-frame warp {naive:6.3f} s  ratio naive/ours {naive / seconds:5.1f}x  target < 1 s: {status}")
+        print(
+            f"  {mode:<6} {seconds:7.3f} s  ({1000 * seconds / args.frames:5.1f} ms/frame)  "
+            f"naive full-frame warp {naive:6.3f} s  ratio naive/ours {naive / seconds:5.1f}x  target < 1 s: {status}"
+        )
     return 0

@@ -39,7 +39,9 @@ def image_to_motion(
     Every mode returns frame 0 equal to ``objects.labels`` and one label per pixel. Any
     ``num_frames >= 1`` works here; Wan needs 4k+1 frames, which stage 2 checks.
     """
-    require(isinstance(objects, ObjectSet), "objects", f"expected TTM objects (ObjectSet), got {type(objects).__name__}.")
+    require(
+        isinstance(objects, ObjectSet), "objects", f"expected TTM objects (ObjectSet), got {type(objects).__name__}."
+    )
     require(mode in MODES, "mode", f"must be one of {MODES}, got {mode!r}.")
     num_frames = check_num_frames(num_frames)
     require(isinstance(fps, (int, float)) and fps > 0, "fps", f"must be > 0, got {fps!r}.")

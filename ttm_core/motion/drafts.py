@@ -27,7 +27,11 @@ def image_tensor(image: Any, input_name: str = "image") -> torch.Tensor:
         image = np.asarray(image.convert("RGB"))
     if isinstance(image, np.ndarray):
         image = torch.from_numpy(np.ascontiguousarray(image))
-    require(isinstance(image, torch.Tensor), input_name, f"expected an image tensor or PIL image, got {type(image).__name__}.")
+    require(
+        isinstance(image, torch.Tensor),
+        input_name,
+        f"expected an image tensor or PIL image, got {type(image).__name__}.",
+    )
     t = image.detach().cpu()
     if t.ndim == 4:
         require(t.shape[0] == 1, input_name, f"expected one image, got a batch of {t.shape[0]}.", "pick one frame.")

@@ -81,11 +81,19 @@ def _per_object_sequences(source: Any, objects: ObjectSet, num_frames: int, layo
         if k == 1 and m.is_floating_point() and float(m.max()) <= 1.0:
             return [_binary(m, input_name)], None
         require(bool(torch.isfinite(m.float()).all()), input_name, "contains NaN or infinite values.")
-        require(bool((m == m.round()).all()) if m.is_floating_point() else True, input_name, "a label video must hold whole numbers.")
+        require(
+            bool((m == m.round()).all()) if m.is_floating_point() else True,
+            input_name,
+            "a label video must hold whole numbers.",
+        )
         lo, hi = int(m.min()), int(m.max())
         require(lo >= 0 and hi <= k, input_name, f"labels must be within 0..{k} (one per object), found {lo}..{hi}.")
         return None, m.to(torch.uint8)
-    require(m.ndim == 4, input_name, f"expected [T, K, H, W], [K, T, H, W], a [T, H, W] label video or a list, got shape {tuple(m.shape)}.")
+    require(
+        m.ndim == 4,
+        input_name,
+        f"expected [T, K, H, W], [K, T, H, W], a [T, H, W] label video or a list, got shape {tuple(m.shape)}.",
+    )
     require(layout in LAYOUTS, "layout", f"must be one of {LAYOUTS}, got {layout!r}.")
     if layout == "auto":
         layout = "TKHW" if m.shape[1] == k else "KTHW" if m.shape[0] == k else ""

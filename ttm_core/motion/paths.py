@@ -43,7 +43,9 @@ ANCHORS = ("relative", "absolute")
 def _parse_one(value: Any, where: str, objects: ObjectSet, normalized: bool | None) -> np.ndarray | None:
     if value is None:
         return None
-    lists = parse_point_lists(value, where, width=objects.width, height=objects.height, normalized=normalized, inside=False)
+    lists = parse_point_lists(
+        value, where, width=objects.width, height=objects.height, normalized=normalized, inside=False
+    )
     if not lists or not lists[0]:
         return None
     require(len(lists) == 1, where, f"holds {len(lists)} paths; one object takes one path.")
@@ -75,7 +77,12 @@ def parse_paths(
         for name, value in source.items():
             paths[objects.index(name) - 1] = _parse_one(value, f"{input_name}[{name!r}]", objects, normalized)
     elif isinstance(source, (list, tuple)) and source and _is_aligned_list(source):
-        require(len(source) <= k, input_name, f"gives {len(source)} paths for {k} objects.", "give at most one path per object.")
+        require(
+            len(source) <= k,
+            input_name,
+            f"gives {len(source)} paths for {k} objects.",
+            "give at most one path per object.",
+        )
         for i, value in enumerate(source):
             paths[i] = _parse_one(value, f"{input_name}[{i}]", objects, normalized)
     elif isinstance(source, (str, list, tuple)):
@@ -93,7 +100,8 @@ def parse_paths(
     else:
         raise TTMInputError(
             input_name,
-            f"expected a dict of paths by object name, a list of paths or a coordinate string, got {type(source).__name__}.",
+            "expected a dict of paths by object name, a list of paths or a coordinate string, "
+            f"got {type(source).__name__}.",
         )
     for i, p in enumerate(paths):
         if p is not None:
@@ -139,7 +147,11 @@ def _per_object(value: Any, objects: ObjectSet, input_name: str) -> list[Any]:
         return [value.get(n) for n in objects.names]
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return [value] * k
-    require(isinstance(value, (list, tuple)), input_name, f"expected a number, a list or a dict by object name, got {value!r}.")
+    require(
+        isinstance(value, (list, tuple)),
+        input_name,
+        f"expected a number, a list or a dict by object name, got {value!r}.",
+    )
     require(len(value) <= k, input_name, f"gives {len(value)} values for {k} objects.")
     return list(value) + [None] * (k - len(value))
 
@@ -195,7 +207,10 @@ def paths_motion(
         pos = resample_path(p, num_frames, timing)
         shift[:, i] = pos - pos[0]
     scales = np.stack(
-        [scale_curve(v, num_frames, f"scale[{objects.names[i]!r}]") for i, v in enumerate(_per_object(scale, objects, "scale"))],
+        [
+            scale_curve(v, num_frames, f"scale[{objects.names[i]!r}]")
+            for i, v in enumerate(_per_object(scale, objects, "scale"))
+        ],
         1,
     )
     zs = []

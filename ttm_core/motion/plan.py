@@ -102,6 +102,4 @@ def plan_motion(
     shift = st[..., 0:2] * size
     centroids = torch.from_numpy(object_geometry(objects.labels, objects.num_objects)[0])
     affines = similarity_affines(centroids, shift, st[..., 2], st[..., 3])
-    return compose_affine_trajectory(
-        objects, affines, st[..., 4], fps=fps, progress=progress, interrupt=interrupt
-    )
+    return compose_affine_trajectory(objects, affines, st[..., 4], fps=fps, progress=progress, interrupt=interrupt)

@@ -76,7 +76,9 @@ def _prompt(source: Any) -> str:
         text = source.motion_prompt.strip() or source.global_prompt
     else:
         text = source
-    require(isinstance(text, str) and text.strip() != "", "source", "track mode needs a motion prompt (text or PromptPlan).")
+    require(
+        isinstance(text, str) and text.strip() != "", "source", "track mode needs a motion prompt (text or PromptPlan)."
+    )
     return text.strip()
 
 
@@ -105,8 +107,11 @@ def objects_at(objects: ObjectSet, height: int, width: int) -> ObjectSet:
 
 
 def _check_frames(frames: Any, num_frames: int, height: int, width: int) -> torch.Tensor:
-    require(isinstance(frames, torch.Tensor) and frames.ndim == 4 and frames.shape[-1] == 3, "draft_fn",
-            f"must return frames [T, H, W, 3], got {getattr(frames, 'shape', type(frames).__name__)}.")
+    require(
+        isinstance(frames, torch.Tensor) and frames.ndim == 4 and frames.shape[-1] == 3,
+        "draft_fn",
+        f"must return frames [T, H, W, 3], got {getattr(frames, 'shape', type(frames).__name__)}.",
+    )
     require(frames.shape[0] == num_frames, "draft_fn", f"returned {frames.shape[0]} frames, expected {num_frames}.")
     frames = frames.float().cpu()
     if tuple(frames.shape[1:3]) != (height, width):
@@ -142,7 +147,12 @@ def track_motion(
     require(isinstance(candidates, int) and candidates >= 1, "candidates", f"must be >= 1, got {candidates!r}.")
     require(isinstance(steps, int) and steps >= 1, "steps", f"must be >= 1, got {steps!r}.")
     if draft_fn is None:
-        require(pipe is not None, "pipe", "track mode needs the video model (or a draft_fn).", "connect the TTM video model.")
+        require(
+            pipe is not None,
+            "pipe",
+            "track mode needs the video model (or a draft_fn).",
+            "connect the TTM video model.",
+        )
         draft_fn = diffusers_draft_fn(pipe, guidance_scale=guidance_scale, negative_prompt=negative_prompt)
     if propagate_fn is None:
         require(predictor is not None, "predictor", "track mode needs a SAM2 video predictor (or a propagate_fn).")

@@ -36,7 +36,11 @@ WAN_TRACK_SAMPLES = 121
 def trajectory_positions(traj: MaskTrajectory, invisible: str = "extrapolate") -> torch.Tensor:
     """``[T, K, 2]`` float64 pixel positions with every invisible frame filled."""
     require(invisible in INVISIBLE, "invisible", f"must be one of {INVISIBLE}, got {invisible!r}.")
-    pos = traj.anchors.to(torch.float64).clone() if traj.anchors is not None else label_stats(traj.labels, traj.num_objects)[1]
+    pos = (
+        traj.anchors.to(torch.float64).clone()
+        if traj.anchors is not None
+        else label_stats(traj.labels, traj.num_objects)[1]
+    )
     missing = torch.isnan(pos).any(-1)
     if invisible == "extrapolate" and traj.affines is not None and bool(missing.any()):
         start = pos[0]
@@ -77,11 +81,16 @@ def trajectory_to_tracks(
         if traj.num_frames == 1:
             pos = np.repeat(pos, samples, axis=0)
         else:
-            pos = np.stack([np.stack([np.interp(dst, src, pos[:, k, d]) for d in range(2)], -1) for k in range(pos.shape[1])], 1)
+            pos = np.stack(
+                [np.stack([np.interp(dst, src, pos[:, k, d]) for d in range(2)], -1) for k in range(pos.shape[1])], 1
+            )
     if normalized:
         pos = pos / np.array([traj.width, traj.height], dtype=np.float64)
         decimals = max(decimals, 5)
-    tracks = [[{"x": round(float(x), decimals), "y": round(float(y), decimals)} for x, y in pos[:, k]] for k in range(pos.shape[1])]
+    tracks = [
+        [{"x": round(float(x), decimals), "y": round(float(y), decimals)} for x, y in pos[:, k]]
+        for k in range(pos.shape[1])
+    ]
     return json.dumps(tracks)
 
 

@@ -54,7 +54,11 @@ def palette_uint8(names_or_count: Sequence[str] | int) -> torch.Tensor:
     if isinstance(names_or_count, int) and not isinstance(names_or_count, bool):
         count = names_or_count
     else:
-        require(isinstance(names_or_count, (list, tuple)), "names", f"expected object names or a count, got {names_or_count!r}.")
+        require(
+            isinstance(names_or_count, (list, tuple)),
+            "names",
+            f"expected object names or a count, got {names_or_count!r}.",
+        )
         count = len(names_or_count)
     require(0 <= count <= 254, "names", f"between 0 and 254 objects are supported, got {count}.")
     rows = [(0, 0, 0)] + [_colour(i) for i in range(count)]

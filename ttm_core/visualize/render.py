@@ -32,7 +32,11 @@ def as_frames(value: Any, input_name: str) -> torch.Tensor:
     t = value.detach().cpu()
     if t.ndim == 3:
         t = t.unsqueeze(0)
-    require(t.ndim == 4 and t.shape[-1] in (1, 3, 4), input_name, f"expected [H, W, 3] or [T, H, W, 3], got {tuple(t.shape)}.")
+    require(
+        t.ndim == 4 and t.shape[-1] in (1, 3, 4),
+        input_name,
+        f"expected [H, W, 3] or [T, H, W, 3], got {tuple(t.shape)}.",
+    )
     t = t.float() / 255.0 if t.dtype == torch.uint8 else t.float()
     require(bool(torch.isfinite(t).all()), input_name, "contains NaN or infinite values.")
     if t.shape[-1] == 1:
