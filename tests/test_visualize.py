@@ -116,3 +116,22 @@ def test_save_png_and_video_atomically(tmp_path, traj):
     gif = save_video(frames, tmp_path / "clip.gif", fps=8)
     assert gif.suffix == ".gif" and Image.open(gif).n_frames == 9
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.gif", "clip.mp4", "sub"]  # no temp files left
+
+
+def test_trail_length_limits_the_trail(traj):
+    plain = render_trajectory(traj, contours=False, names=False, trails=False)
+    full = (render_trajectory(traj, contours=False, names=False, trails=True) != plain).any(-1)[-1]
+    short = (render_trajectory(traj, contours=False, names=False, trails=True, trail_length=1) != plain).any(-1)[-1]
+    assert 0 < int(short.sum()) < int(full.sum())
+
+
+def test_video_falls_back_to_gif_when_mp4_fails(tmp_path, traj, monkeypatch):
+    from ttm_core.visualize import io
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no ffmpeg here")
+
+    monkeypatch.setattr(io, "_write_mp4", broken)
+    out = save_video(render_trajectory(traj), tmp_path / "clip.mp4", fps=8)
+    assert out.name == "clip.gif" and out.stat().st_size > 0
+    assert [p.name for p in tmp_path.iterdir()] == ["clip.gif"]
