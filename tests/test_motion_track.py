@@ -135,6 +135,15 @@ def test_track_errors_name_the_input():
         image_to_motion(objs, "move", 9, "track", image=paint(20), draft_fn=short, propagate_fn=colour_tracker)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Tiny models run several times faster on one thread, more so when other jobs share the cores."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def tiny_pipe():
     from ttm_core.testing import tiny_wan_pipeline
@@ -165,30 +174,23 @@ def test_stock_wan_drafts_are_deterministic_for_a_seed(tiny_pipe):
 
 
 def _tiny_sam2_video_predictor():
-    import importlib
-
+    """The tiny random SAM2 from branch 'inputs' (None until it is merged)."""
     try:
-        segment = importlib.import_module("ttm_core.segment")
-        testing = importlib.import_module("ttm_core.testing")
+        from ttm_core.segment import propagate_video  # noqa: F401
+        from ttm_core.testing import build_tiny_sam2
     except ImportError:
         return None
-    if not hasattr(segment, "propagate_video"):
-        return None
-    for name in ("tiny_sam2_video_predictor", "tiny_sam2_predictor", "tiny_sam2"):
-        if hasattr(testing, name):
-            return getattr(testing, name)
-    return None
+    return build_tiny_sam2("sam2.1_hiera_t", image_size=64, seed=0)
 
 
 @pytest.mark.slow
 def test_track_end_to_end_tiny_wan_and_tiny_sam2(request):
-    builder = _tiny_sam2_video_predictor()
-    if builder is None:
+    predictor = _tiny_sam2_video_predictor()
+    if predictor is None:
         pytest.skip(
-            "needs ttm_core.segment.propagate_video and a tiny SAM2 video predictor builder in "
-            "ttm_core.testing (branch 'inputs', not merged yet)"
+            "needs ttm_core.segment.propagate_video and ttm_core.testing.build_tiny_sam2 "
+            "(branch 'inputs', not merged into main yet)"
         )
-    predictor = builder()
     tiny_pipe = request.getfixturevalue("tiny_pipe")
     objs = scene()
     opts = dict(
@@ -203,4 +205,7 @@ def test_track_end_to_end_tiny_wan_and_tiny_sam2(request):
     a = image_to_motion(objs, "the ball rolls right", 5, "track", seed=0, **opts)
     b = image_to_motion(objs, "the ball rolls right", 5, "track", seed=0, **opts)
     assert a.scores == b.scores and torch.equal(a.labels, b.labels)
+    assert {"survival", "motion", "background_stillness", "total", "candidate", "seed"} <= set(a.scores)
+    assert a.num_frames == 5 and (a.height, a.width) == (H, W) and a.names == objs.names
     assert torch.equal(a.labels[0].long(), objs.labels)
+    assert torch.equal(a.visible, a.areas() > 0)
