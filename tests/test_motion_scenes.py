@@ -1,7 +1,7 @@
 """Analytic scenes for stage-1 tests: shapes defined in closed form on the pixel grid.
 
 Ground truth is computed from geometry (a disc of radius r at c; a rectangle with half extents
-rotated by theta counter-clockwise on screen), never with the warp code under test. Pixel
+rotated by theta clockwise on screen), never with the warp code under test. Pixel
 centres sit at integer coordinates, x right, y down. The helpers also have tests of their own.
 """
 
@@ -31,19 +31,20 @@ def disc(cx: float, cy: float, r: float, height: int = SIZE, width: int = SIZE) 
 
 
 def rect(
-    cx: float, cy: float, half_w: float, half_h: float, ccw_degrees: float = 0.0, height: int = SIZE, width: int = SIZE
+    cx: float, cy: float, half_w: float, half_h: float, cw_degrees: float = 0.0, height: int = SIZE, width: int = SIZE
 ):
-    """Rectangle turned ``ccw_degrees`` counter-clockwise as seen on screen (y points down).
+    """Rectangle turned ``cw_degrees`` clockwise as seen on screen (y points down).
 
-    A screen-CCW turn by theta takes the object's +x axis to the screen direction
-    (cos theta, -sin theta) and its +y axis (down) to (sin theta, cos theta); a pixel is inside
-    when its offset, projected on those axes, is within the half extents.
+    A clockwise turn by theta takes the object's +x axis (right) to the screen direction
+    (cos theta, sin theta), i.e. towards the bottom, and its +y axis (down) to
+    (-sin theta, cos theta); a pixel is inside when its offset, projected on those axes, is
+    within the half extents.
     """
     xs, ys = grid(height, width)
-    th = math.radians(ccw_degrees)
+    th = math.radians(cw_degrees)
     vx, vy = xs - cx, ys - cy
-    u = vx * math.cos(th) - vy * math.sin(th)  # along the object's own x axis
-    v = vx * math.sin(th) + vy * math.cos(th)  # along the object's own y axis
+    u = vx * math.cos(th) + vy * math.sin(th)  # along the object's own x axis
+    v = -vx * math.sin(th) + vy * math.cos(th)  # along the object's own y axis
     return (u.abs() <= half_w) & (v.abs() <= half_h)
 
 
@@ -95,7 +96,14 @@ def test_disc_and_rect_helpers_are_geometric():
     assert torch.allclose(centroid(d), torch.tensor([256.0, 256.0], dtype=torch.float64))
     r = rect(256, 256, 80.5, 20.5)
     assert int(r.sum()) == 161 * 41
-    # 90 degrees counter-clockwise on screen: the long axis becomes vertical
+    # 90 degrees clockwise on screen: the long axis becomes vertical
     turned = rect(256, 256, 80.5, 20.5, 90)
     ys, xs = torch.nonzero(turned, as_tuple=True)
     assert int(ys.max() - ys.min()) == 160 and int(xs.max() - xs.min()) == 40
+
+
+def test_rect_helper_turns_clockwise():
+    """45 degrees clockwise on screen: the bar's right end dips to the lower right."""
+    turned = rect(256, 256, 100.5, 5.5, 45)
+    assert bool(turned[256 + 50, 256 + 50]) and bool(turned[256 - 50, 256 - 50])  # [row, column]
+    assert not bool(turned[256 - 50, 256 + 50]) and not bool(turned[256 + 50, 256 - 50])

@@ -3,11 +3,13 @@
 Convention used across the whole repository (plan keyframes, paths, the reference video):
 - coordinates are pixels, x right, y down, and integer coordinates are pixel *centres*
   (pixel (row i, column j) is the point (x=j, y=i)), exactly as :class:`MaskTrajectory` documents;
-- ``rot`` is in degrees and **positive turns counter-clockwise as seen on screen** (the same
-  sign as OpenCV's ``getRotationMatrix2D``): a point to the right of the centroid moves up;
+- ``rot`` is in degrees and **positive turns clockwise as seen on screen** (as CSS ``rotate``
+  and as the prompt decomposition writes it; the opposite sign of OpenCV's
+  ``getRotationMatrix2D``): a point to the right of the centroid moves down;
 - ``scale`` multiplies sizes about the centroid; ``dx``/``dy`` move the centroid (pixels here).
 
-A frame-0 point ``p`` lands at ``A (p - c) + c + d`` with ``A = scale * [[cos, sin], [-sin, cos]]``.
+A frame-0 point ``p`` lands at ``A (p - c) + c + d`` with ``A = scale * [[cos, -sin], [sin, cos]]``
+(the usual rotation matrix, which turns clockwise on screen because y points down).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ def similarity_affines(
     s = scale.to(torch.float64)
     a = s * torch.cos(theta)
     b = s * torch.sin(theta)
-    lin = torch.stack([torch.stack([a, b], -1), torch.stack([-b, a], -1)], -2)  # [T, K, 2, 2]
+    lin = torch.stack([torch.stack([a, -b], -1), torch.stack([b, a], -1)], -2)  # [T, K, 2, 2]
     trans = c + shift.to(torch.float64) - (lin @ c.unsqueeze(-1)).squeeze(-1)
     return torch.cat([lin, trans.unsqueeze(-1)], -1)
 

@@ -2,7 +2,7 @@
 
 Keyframe semantics (see :func:`ttm_core.types.normalize_keyframes`): ``t`` in 0..1 over the
 clip; ``dx``/``dy`` move the centroid from its frame-0 position by fractions of the image
-width/height (+x right, +y down); ``scale`` and ``rot`` (degrees, positive = counter-clockwise
+width/height (+x right, +y down); ``scale`` and ``rot`` (degrees, positive = clockwise
 on screen, see :mod:`.affine`) act about the centroid; ``z`` orders overlaps (higher in front).
 Each keyframe is a complete state: omitted values take their defaults (dx=dy=0, scale=1,
 rot=0, z=0). Values are interpolated linearly between keyframes, the segment's local time
