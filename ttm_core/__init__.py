@@ -24,6 +24,12 @@ _EXPORTS = {
     "render_trajectory": "ttm_core.visualize",
     "build_reference_video": "ttm_core.guidance",
     "load_video_model": "ttm_core.pipeline",
+    "render_summary": "ttm_core.visualize",
+    "palette": "ttm_core.visualize",
+    "save_video": "ttm_core.visualize",
+    "save_png": "ttm_core.visualize",
+    "trajectory_to_tracks": "ttm_core.motion",
+    "tracks_to_paths": "ttm_core.motion",
 }
 
 __all__ = sorted(_EXPORTS)
