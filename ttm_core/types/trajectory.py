@@ -118,17 +118,20 @@ class MaskTrajectory:
 
     def centroids(self) -> torch.Tensor:
         """``[T, K, 2]`` (x, y) mask centroids; NaN where the object is invisible."""
-        out = torch.full((self.num_frames, self.num_objects, 2), float("nan"))
-        ys = torch.arange(self.height, dtype=torch.float32).view(-1, 1)
-        xs = torch.arange(self.width, dtype=torch.float32).view(1, -1)
+        k = self.num_objects
+        flat = self.labels.numpy().reshape(self.num_frames, -1)
+        xs = np.tile(np.arange(self.width, dtype=np.float64), self.height)
+        ys = np.repeat(np.arange(self.height, dtype=np.float64), self.width)
+        out = np.full((self.num_frames, k, 2), np.nan, dtype=np.float64)
         for t in range(self.num_frames):
-            m = self.masks(t).float()
-            area = m.sum((1, 2))
+            row = flat[t]
+            area = np.bincount(row, minlength=k + 1)[1 : k + 1]
+            sx = np.bincount(row, weights=xs, minlength=k + 1)[1 : k + 1]
+            sy = np.bincount(row, weights=ys, minlength=k + 1)[1 : k + 1]
             ok = area > 0
-            cx = (m * xs).sum((1, 2)) / area.clamp_min(1)
-            cy = (m * ys).sum((1, 2)) / area.clamp_min(1)
-            out[t, ok] = torch.stack([cx, cy], -1)[ok]
-        return out
+            out[t, ok, 0] = sx[ok] / area[ok]
+            out[t, ok, 1] = sy[ok] / area[ok]
+        return torch.from_numpy(out).float()
 
     def first_objects(self) -> ObjectSet:
         """Frame 0 as an :class:`ObjectSet` (objects absent from frame 0 cannot be represented)."""
