@@ -36,7 +36,8 @@ _CLOSER = re.compile(r"\b(towards?|to|at|into) (the )?(camera|viewer|lens|us|scr
 _AWAY = re.compile(r"\baway from (the )?(camera|viewer|us|lens)\b|\binto the (distance|background)\b"
                    r"|\b(further|farther) away\b|\b(recedes?|receding|backwards?|retreats?)\b")
 _AWAY_WEAK = re.compile(r"\baway\b")
-_EXIT = re.compile(r"\b(out of|off|leaves?|leaving|exits?|exiting)\b( \w+){0,3} (frame|screen|view|shot|picture|scene)\b"
+_EXIT = re.compile(r"\b(out of|off|leaves?|leaving|exits?|exiting)\b( \w+){0,3} "
+                   r"(frame|screen|view|shot|picture|scene)\b"
                    r"|\boff ?screen\b|\boffscreen\b")
 _TAKEOFF = re.compile(r"\b(takes?|taking|took|lifts?|lifting|blasts?|blasting) off\b")
 _CIRCLE = re.compile(r"\bin (a )?circles?\b|\baround in circles?\b")

@@ -200,7 +200,8 @@ class RuleBasedDecomposer:
         notes += _apply_links(links, per_object, motions, phase_index)
         for name in names:
             if all(m is None or not m.moves for m in per_object[name]) and not any(name in c.subjects for c in clauses):
-                why = "has no action of its own in the prompt" if name in mentioned else "is not mentioned in the prompt"
+                why = ("has no action of its own in the prompt" if name in mentioned
+                       else "is not mentioned in the prompt")
                 notes.append(f"'{name}' {why}: it stays still.")
         keyframes = {name: _keyframes(per_object[name]) for name in names}
         motion_prompt = ". ".join(s[0].upper() + s[1:] for s in sentences) + ("." if sentences else "")

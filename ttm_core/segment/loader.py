@@ -143,7 +143,7 @@ class Sam2Handle:
 
 def _has_connected_components_kernel() -> bool:
     try:
-        from sam2 import _C  # noqa: F401
+        from sam2 import _C  # noqa: F401  (probe only)
     except Exception:
         return False
     return True
@@ -251,7 +251,8 @@ def load_sam2(
     try:
         result = model.load_state_dict(state, strict=False)
         problems = result.missing_keys + result.unexpected_keys
-        detail = f"{len(result.missing_keys)} missing, {len(result.unexpected_keys)} unexpected weights, e.g. {problems[:3]}"
+        detail = (f"{len(result.missing_keys)} missing, {len(result.unexpected_keys)} unexpected weights, "
+                  f"e.g. {problems[:3]}")
     except RuntimeError as exc:  # shape mismatches raise even when strict=False
         problems, detail = [str(exc)], str(exc).splitlines()[-1].strip()[:200]
     if problems:

@@ -101,6 +101,10 @@ def prompts_from_points(
         "give one name per object (comma separated) or none.",
     )
     return [
-        {"name": names[i] if names else f"object_{i + 1}", "points": [list(p) for p in g], "negative": [list(p) for p in neg]}
+        {
+            "name": names[i] if names else f"object_{i + 1}",
+            "points": [list(p) for p in g],
+            "negative": [list(p) for p in neg],
+        }
         for i, g in enumerate(groups)
     ]

@@ -122,12 +122,16 @@ def propagate_video(
     is marked invisible in those frames. ``interrupt`` is checked before every frame.
     """
     if not isinstance(predictor, Sam2Handle):
-        raise TTMInputError("sam2_model", f"expected a loaded SAM2 model (from load_sam2), got {type(predictor).__name__}.",
+        raise TTMInputError("sam2_model",
+                            f"expected a loaded SAM2 model (from load_sam2), got {type(predictor).__name__}.",
                             "connect the SAM2 loader node.")
     require(isinstance(objects, ObjectSet), "objects", f"expected an ObjectSet, got {type(objects).__name__}.")
     video = as_frames(frames)
     _check_sizes(video, objects)
     require(float(fps) > 0, "fps", f"must be > 0, got {fps}.")
+    if objects.num_objects == 0:  # nothing to track: the background stays background
+        return MaskTrajectory(torch.zeros((int(video.shape[0]), objects.height, objects.width), dtype=torch.uint8),
+                              [], fps=float(fps))
     handle = predictor
     handle.activate()
     model = handle.model
