@@ -30,6 +30,8 @@ _EXPORTS = {
     "image_to_motion": "ttm_core.motion",
     "motion_to_video": "ttm_core.pipeline",
     "render_trajectory": "ttm_core.visualize",
+    "build_reference_video": "ttm_core.guidance",
+    "load_video_model": "ttm_core.pipeline",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -136,7 +136,7 @@ def tiny_wan_components(variant: str, seed: int = 0, size: TinyWanSize | None = 
     }
     if variant == "wan22_i2v_a14b":
         comps["transformer_2"] = _transformer(variant, size, seed + 20, None)
-        comps["boundary_ratio"] = 0.875
+        comps["boundary_ratio"] = 0.9  # as the published A14B I2V folder
     return comps
 
 

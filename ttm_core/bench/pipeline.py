@@ -1,0 +1,107 @@
+"""``python -m ttm_core.bench pipeline``: stage 2 with default guidance vs the stock diffusers call.
+
+One run builds the same tiny-but-not-trivial Wan pipeline (random weights, offline) in two fresh
+processes, times the stock ``WanImageToVideoPipeline.__call__`` and ``motion_to_video`` with
+default guidance (masked attention + dual-clock anchoring) at the same size, steps and seed,
+and prints wall-time and peak-RSS ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import torch
+
+from ._measure import run_worker, time_and_peak
+
+
+def _scene(height: int, width: int, num_frames: int):
+    """Three objects crossing a textured background, as stage 1 would hand them over."""
+    from ..types import MaskTrajectory
+
+    g = torch.Generator().manual_seed(0)
+    image = torch.rand(height // 8, width // 8, 3, generator=g)
+    image = torch.nn.functional.interpolate(image.permute(2, 0, 1)[None], size=(height, width), mode="bilinear")[0]
+    image = ((image.permute(1, 2, 0) * 255).round() / 255).contiguous()
+    labels = torch.zeros(num_frames, height, width, dtype=torch.uint8)
+    boxes = [(0.15, 0.2, 0.25, 0.3), (0.5, 0.3, 0.2, 0.35), (0.3, 0.6, 0.3, 0.25)]  # x, y, w, h fractions
+    for t in range(num_frames):
+        shift = t / max(1, num_frames - 1) * 0.2
+        for k, (x, y, w, h) in enumerate(boxes):
+            dx = shift if k != 1 else -shift
+            x0, y0 = int((x + dx) * width), int(y * height)
+            labels[t, y0 : y0 + int(h * height), max(0, x0) : max(0, x0 + int(w * width))] = k + 1
+    return image, MaskTrajectory(labels, ["car", "dog", "ball"], 16.0)
+
+
+def _worker(spec: dict) -> dict:
+    from ..pipeline import motion_to_video
+    from ..pipeline.inputs import tensor_to_pil
+    from ..testing import TinyWanSize, tiny_wan_pipeline
+    from ..types import PromptPlan
+
+    torch.set_grad_enabled(False)
+    size = TinyWanSize(heads=spec["heads"], head_dim=spec["head_dim"], layers=spec["layers"],
+                       ffn_dim=spec["ffn_dim"], text_dim=64)
+    pipe = tiny_wan_pipeline(spec["variant"], size=size)
+    for t in (pipe.transformer, pipe.transformer_2):
+        if t is not None:
+            t.to(getattr(torch, spec["dtype"]))
+    h, w, n = spec["height"], spec["width"], spec["frames"]
+    image, traj = _scene(h, w, n)
+    plan = PromptPlan("a car, a dog and a ball on a street", "the car drives right, the dog runs left",
+                      {"car": "a red car driving", "dog": "a small dog running", "ball": "a bouncing ball"})
+    common = dict(height=h, width=w, num_frames=n, num_inference_steps=spec["steps"], guidance_scale=5.0)
+    if spec["what"] == "stock":
+        fn = lambda: pipe(image=tensor_to_pil(image), prompt=plan.global_prompt, negative_prompt="",  # noqa: E731
+                          generator=torch.Generator().manual_seed(0), output_type="pt", max_sequence_length=512,
+                          **common).frames
+    else:
+        fn = lambda: motion_to_video(pipe, image, traj, plan, seed=0, negative_prompt="", **common)  # noqa: E731
+    return time_and_peak(fn, 1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ttm_core.bench pipeline", description=__doc__)
+    parser.add_argument("--variant", default="wan22_ti2v_5b", choices=["wan21_i2v", "wan22_ti2v_5b", "wan22_i2v_a14b"])
+    parser.add_argument("--height", type=int, default=480)
+    parser.add_argument("--width", type=int, default=832)
+    parser.add_argument("--frames", type=int, default=81)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--layers", type=int, default=8)
+    parser.add_argument("--heads", type=int, default=4)
+    parser.add_argument("--head-dim", type=int, default=48)
+    parser.add_argument("--ffn-dim", type=int, default=768)
+    parser.add_argument("--dtype", default="bfloat16", choices=["bfloat16", "float32"])
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(_worker(json.loads(args.worker))))
+        return 0
+    spec = {"variant": args.variant, "height": args.height, "width": args.width, "frames": args.frames,
+            "steps": args.steps, "layers": args.layers, "heads": args.heads, "head_dim": args.head_dim,
+            "ffn_dim": args.ffn_dim, "dtype": args.dtype}
+    from ..pipeline.variants import WanLayout  # noqa: F401  (import check only)
+
+    cell = 32 if args.variant == "wan22_ti2v_5b" else 16
+    tokens = ((args.frames - 1) // 4 + 1) * (args.height // cell) * (args.width // cell)
+    print(f"stage 2 on tiny random {args.variant}: {args.layers} blocks x {args.heads}x{args.head_dim}, "
+          f"{args.width}x{args.height}, {args.frames} frames ({tokens} tokens), {args.steps} steps, CFG 5, "
+          f"transformer {args.dtype}, {torch.get_num_threads()} threads")
+    module = "ttm_core.bench.pipeline"
+    stock = run_worker(module, {**spec, "what": "stock"})
+    ours = run_worker(module, {**spec, "what": "ours"})
+    print("| path | wall s | peak RSS MB | peak RSS above the loaded model MB |")
+    print("|---|---|---|---|")
+    for name, r in (("stock diffusers", stock), ("motion_to_video, default guidance", ours)):
+        print(f"| {name} | {r['seconds']:.1f} | {r['peak_total_mb']:.0f} | {r['peak_extra_mb']:.0f} |")
+    print(f"| ratio ours/stock | {ours['seconds'] / stock['seconds']:.3f} | "
+          f"{ours['peak_total_mb'] / stock['peak_total_mb']:.3f} | "
+          f"{ours['peak_extra_mb'] / max(stock['peak_extra_mb'], 1e-6):.3f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""Dual-clock latent anchoring (Time-to-Move, Singer et al. 2025), training-free.
+
+Sampling starts from the reference video's latents noised to the ``t_weak`` step instead of pure
+noise, and for every step before ``t_strong`` the hold region is overwritten with the reference
+noised to the level the sampler has just reached — always with the *same* noise sample, so the
+held region follows one consistent noising path. Outside the hold region the model is free
+from the start; after ``t_strong`` it is free everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+
+from ..errors import TTMInputError, require
+
+
+@dataclass(frozen=True)
+class AnchorConfig:
+    """``t_weak``/``t_strong`` are fractions of the schedule (Time-to-Move on Wan: 3 and 7 of 50)."""
+
+    enabled: bool = True
+    t_weak: float = 3 / 50
+    t_strong: float = 7 / 50
+    hold_margin: int | None = None
+    hold_strength: dict[str, float] = field(default_factory=dict)
+    inpaint: str = "telea"
+
+    def __post_init__(self) -> None:
+        require(0.0 <= self.t_weak <= 1.0, "t_weak", f"must be within 0..1, got {self.t_weak}.")
+        require(0.0 <= self.t_strong <= 1.0, "t_strong", f"must be within 0..1, got {self.t_strong}.")
+        require(
+            self.t_strong >= self.t_weak,
+            "t_strong",
+            f"({self.t_strong}) must be >= t_weak ({self.t_weak}): the hold region is anchored at least as long as the start.",
+        )
+        for name, value in dict(self.hold_strength).items():
+            require(0.0 <= float(value) <= 1.0, "hold_strength", f"{name!r}: must be within 0..1, got {value}.")
+
+    def start_index(self, num_steps: int) -> int:
+        """Steps skipped at the start (sampling begins at this step of the schedule)."""
+        return min(num_steps - 1, int(round(self.t_weak * num_steps)))
+
+    def strong_until(self, num_steps: int) -> int:
+        """Steps ``i < strong_until`` overwrite the hold region after they run."""
+        return min(num_steps, int(round(self.t_strong * num_steps)))
+
+
+def is_flow_scheduler(scheduler) -> bool:
+    cfg = scheduler.config
+    return bool(
+        getattr(cfg, "use_flow_sigmas", False)
+        or "FlowMatch" in type(scheduler).__name__
+        or getattr(cfg, "prediction_type", None) == "flow_prediction"
+    )
+
+
+def noise_to_step(scheduler, x0: torch.Tensor, noise: torch.Tensor, index: int) -> torch.Tensor:
+    """``x0`` noised to the level of schedule step ``index``: ``(1 - sigma) x0 + sigma noise``.
+
+    Read straight from ``scheduler.sigmas`` (``sigmas[i]`` belongs to ``timesteps[i]``; the last
+    entry is 0), so it does not depend on the scheduler's internal step counter.
+    """
+    if not is_flow_scheduler(scheduler):
+        raise TTMInputError(
+            "anchoring",
+            f"needs a flow-matching scheduler (Wan's default), got {type(scheduler).__name__}.",
+            "turn anchoring off or use the model's own UniPC / flow-match scheduler.",
+        )
+    sigma = scheduler.sigmas[index].to(device=x0.device, dtype=torch.float32)
+    out = (1.0 - sigma) * x0.float() + sigma * noise.float()
+    return out.to(x0.dtype)
+
+
+def encode_reference(pipe, frames: torch.Tensor, device) -> torch.Tensor:
+    """VAE latents of the reference video, normalised exactly as the pipeline normalises latents."""
+    try:
+        from diffusers.utils.torch_utils import get_module_execution_device
+
+        vae_device = get_module_execution_device(pipe.vae)
+    except ImportError:  # pragma: no cover
+        vae_device = next(pipe.vae.parameters()).device
+    video = frames.permute(3, 0, 1, 2).unsqueeze(0)  # [1, 3, T, H, W] in 0..1
+    video = (video * 2.0 - 1.0).to(device=vae_device, dtype=pipe.vae.dtype)
+    dist = pipe.vae.encode(video)
+    latents = dist.latent_dist.mode() if hasattr(dist, "latent_dist") else dist.latents
+    latents = latents.to(device=device, dtype=torch.float32)
+    z = pipe.vae.config.z_dim
+    mean = torch.tensor(pipe.vae.config.latents_mean, device=device, dtype=torch.float32).view(1, z, 1, 1, 1)
+    inv_std = 1.0 / torch.tensor(pipe.vae.config.latents_std, device=device, dtype=torch.float32).view(1, z, 1, 1, 1)
+    return (latents - mean) * inv_std
+
+
+def latent_hold_map(hold: torch.Tensor, spatial: int, temporal: int) -> torch.Tensor:
+    """Pixel hold weights ``[T, H, W]`` in 0..1 -> latent weights ``[1, 1, F', H/s, W/s]``.
+
+    Latent frame 0 covers pixel frame 0, latent frame j pixel frames 4j-3..4j (the VAE's
+    grouping); each latent cell takes the mean weight of its pixels.
+    """
+    hold = hold.float()
+    t, h, w = hold.shape
+    first = hold[:1]
+    groups = [first]
+    if t > 1:
+        rest = hold[1:].view((t - 1) // temporal, temporal, h, w).mean(1)
+        groups.append(rest)
+    frames = torch.cat(groups, 0).unsqueeze(1)  # [F', 1, H, W]
+    pooled = F.avg_pool2d(frames, kernel_size=spatial, stride=spatial)
+    return pooled.permute(1, 0, 2, 3).unsqueeze(0).clamp(0, 1)
