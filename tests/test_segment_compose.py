@@ -284,3 +284,20 @@ def test_video_propagation_keeps_vanished_objects_and_frame0():
         propagate_video(handle, torch.rand(2, H, W, 3), labels)
     with pytest.raises(TTMInputError, match=r"frames.*\[T, H, W, 3\]"):
         propagate_video(handle, torch.rand(H, W, 3), seed)
+
+
+def test_importing_segment_and_prompts_stays_cheap():
+    """ComfyUI imports every pack at start-up: no sam2/Hydra/transformers until a model is used."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    code = ("import sys, ttm_core.segment, ttm_core.prompts, ttm_core.testing; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'sam2', 'hydra', 'omegaconf', 'transformers', 'diffusers', 'cv2', 'torchvision'}))")
+    env = dict(os.environ, PYTHONPATH=str(root))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=str(root), timeout=120)
+    assert out.returncode == 0, out.stderr[-1500:]
+    assert out.stdout.strip() == "[]"

@@ -116,6 +116,12 @@ def test_bad_checkpoints_name_the_input_and_the_fix(checkpoints, tmp_path):
         load_sam2(pt, image_size=100)
     with pytest.raises(TTMInputError, match="dtype"):
         load_sam2(pt, dtype="int8")
+    with pytest.raises(TTMInputError, match="unknown device"):
+        load_sam2(pt, device="gpu0")
+    if not torch.cuda.is_available():
+        with pytest.raises(TTMInputError, match="no CUDA GPU") as err:
+            load_sam2(pt, device="cuda")
+        assert err.value.input_name == "device" and "cpu" in err.value.fix
 
 
 def test_point_box_multi_object_and_auto_segmentation(tiny, image, seed):

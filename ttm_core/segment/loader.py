@@ -42,9 +42,18 @@ def resolve_device(device: Any) -> torch.device:
             return torch.device("mps")
         return torch.device("cpu")
     try:
-        return torch.device(device)
+        out = torch.device(device)
     except (RuntimeError, TypeError) as exc:
         raise TTMInputError("device", f"unknown device {device!r}.", "use 'auto', 'cpu', 'cuda' or 'cuda:N'.") from exc
+    if out.type == "cuda":
+        require(torch.cuda.is_available(), "device", "CUDA was asked for but no CUDA GPU is available.",
+                "use 'auto' or 'cpu'.")
+        require(out.index is None or out.index < torch.cuda.device_count(), "device",
+                f"there is no GPU {out.index} (found {torch.cuda.device_count()}).", "use 'cuda:0' or 'auto'.")
+    if out.type == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        require(mps is not None and mps.is_available(), "device", "MPS is not available here.", "use 'auto' or 'cpu'.")
+    return out
 
 
 def resolve_dtype(dtype: Any) -> torch.dtype:
