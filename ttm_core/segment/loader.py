@@ -20,6 +20,7 @@ from typing import Any, Iterator, Mapping
 
 import torch
 
+from ..devices import parse_dtype, resolve_device
 from ..errors import TTMInputError, require
 from .configs import (
     MODELS_HINT,
@@ -33,43 +34,8 @@ CHECKPOINT_SUFFIXES = (".pt", ".pth", ".safetensors")
 _HALF = (torch.float16, torch.bfloat16)
 
 
-def resolve_device(device: Any) -> torch.device:
-    """``"auto"`` picks CUDA, then MPS, then CPU; anything else goes through ``torch.device``."""
-    if device is None or str(device) == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    try:
-        out = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise TTMInputError("device", f"unknown device {device!r}.", "use 'auto', 'cpu', 'cuda' or 'cuda:N'.") from exc
-    if out.type == "cuda":
-        require(torch.cuda.is_available(), "device", "CUDA was asked for but no CUDA GPU is available.",
-                "use 'auto' or 'cpu'.")
-        require(out.index is None or out.index < torch.cuda.device_count(), "device",
-                f"there is no GPU {out.index} (found {torch.cuda.device_count()}).", "use 'cuda:0' or 'auto'.")
-    if out.type == "mps":
-        mps = getattr(torch.backends, "mps", None)
-        require(mps is not None and mps.is_available(), "device", "MPS is not available here.", "use 'auto' or 'cpu'.")
-    return out
-
-
 def resolve_dtype(dtype: Any) -> torch.dtype:
-    if isinstance(dtype, torch.dtype):
-        out = dtype
-    else:
-        names = {"fp32": torch.float32, "float32": torch.float32, "fp16": torch.float16,
-                 "float16": torch.float16, "bf16": torch.bfloat16, "bfloat16": torch.bfloat16}
-        out = names.get(str(dtype).lower().replace("torch.", ""))
-    require(
-        out in (torch.float32, *_HALF),
-        "dtype",
-        f"unsupported SAM2 dtype {dtype!r}.",
-        "use float32, bfloat16 or float16.",
-    )
-    return out
+    return parse_dtype(dtype)
 
 
 @dataclass(eq=False)
