@@ -135,13 +135,7 @@ def test_track_errors_name_the_input():
         image_to_motion(objs, "move", 9, "track", image=paint(20), draft_fn=short, propagate_fn=colour_tracker)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny models run several times faster on one thread, more so when other jobs share the cores."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

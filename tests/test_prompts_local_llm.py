@@ -29,12 +29,7 @@ SHORT = {"global_prompt": "A dog chases a ball.", "local_prompts": {"dog": "a do
          "keyframes": {"ball": [{"t": 0}, {"t": 1, "dx": -0.4, "rot": -360}]}}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def byte_tokenizer():

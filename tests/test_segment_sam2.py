@@ -29,13 +29,7 @@ BOXES = {"dog": (5, 8, 60, 64), "ball": (70, 10, 120, 50)}
 H, W = 72, 128  # 16:9, non-square
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny shapes run faster on one thread, and much faster when other jobs share the cores."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

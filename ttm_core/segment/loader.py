@@ -31,7 +31,6 @@ from .configs import (
 )
 
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".safetensors")
-_HALF = (torch.float16, torch.bfloat16)
 
 
 def resolve_dtype(dtype: Any) -> torch.dtype:
