@@ -93,9 +93,10 @@ def pack():
     return load_pack()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session", autouse=True)
 def one_thread():
-    """Tiny models run several times faster on one thread, more so when other jobs share the cores."""
+    """Tiny models run several times faster on one thread (threading overhead dominates their
+    small ops), more so when other jobs share the 2 CI cores."""
     import torch
 
     before = torch.get_num_threads()

@@ -135,8 +135,6 @@ def test_track_errors_name_the_input():
         image_to_motion(objs, "move", 9, "track", image=paint(20), draft_fn=short, propagate_fn=colour_tracker)
 
 
-pytestmark = pytest.mark.usefixtures("one_thread")
-
 
 @pytest.fixture(scope="module")
 def tiny_pipe():

@@ -29,8 +29,6 @@ SHORT = {"global_prompt": "A dog chases a ball.", "local_prompts": {"dog": "a do
          "keyframes": {"ball": [{"t": 0}, {"t": 1, "dx": -0.4, "rot": -360}]}}
 
 
-pytestmark = pytest.mark.usefixtures("one_thread")
-
 
 def byte_tokenizer():
     """GPT-2 style byte-level tokenizer with no merges: 256 byte tokens, exact round trips."""

@@ -29,8 +29,6 @@ BOXES = {"dog": (5, 8, 60, 64), "ball": (70, 10, 120, 50)}
 H, W = 72, 128  # 16:9, non-square
 
 
-pytestmark = pytest.mark.usefixtures("one_thread")
-
 
 @pytest.fixture(scope="module")
 def tiny():
