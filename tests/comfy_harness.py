@@ -142,6 +142,7 @@ class ComfyServer:
         args = self._prepare()
         env = dict(os.environ)
         env.update({"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "DO_NOT_TRACK": "1", "PYTHONUNBUFFERED": "1"})
+        env.setdefault("OMP_NUM_THREADS", "1")  # tiny models run faster on one thread (see conftest)
         env.pop("PYTHONPATH", None)  # the repo root must not shadow ComfyUI's own `nodes` module
         log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(args, cwd=self.base, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -119,6 +119,18 @@ def pack():
     return load_pack()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_thread():
+    """Tiny models run several times faster on one thread (threading overhead dominates their
+    small ops), more so when other jobs share the 2 CI cores."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 # ---- real ComfyUI servers (tests/test_server*.py, tests/test_browser*.py) ------------------------
 @pytest.fixture(scope="session")
 def tiny_models_dir(tmp_path_factory):

@@ -151,3 +151,16 @@ def test_load_refuses_wrong_type_and_corrupt_file(tmp_path):
         ObjectSet.load(bad)
     with pytest.raises(TTMInputError, match="not found"):
         ObjectSet.load(tmp_path / "missing.safetensors")
+
+
+def test_saved_files_get_normal_permissions(tmp_path):
+    import os
+    import stat
+
+    obj = ObjectSet(_two_boxes(), ["dog", "ball"])
+    obj.save(tmp_path / "o.safetensors")
+    mode = stat.S_IMODE(os.stat(tmp_path / "o.safetensors").st_mode)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert mode == 0o666 & ~mask
+    assert [p.name for p in tmp_path.iterdir()] == ["o.safetensors"]  # no temp file left behind

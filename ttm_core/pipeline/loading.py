@@ -12,12 +12,12 @@ from typing import Any
 
 import torch
 
+from ..devices import parse_dtype, resolve_device
 from ..errors import TTMInputError, require
 from .variants import WanLayout, as_i2v_pipeline, wan_layout
 
 log = logging.getLogger(__name__)
 
-DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
 OFFLOAD_MODES = ("none", "model", "group", "sequential")
 
 
@@ -31,30 +31,13 @@ def _dtype_kw(library: str, dtype: torch.dtype) -> dict:
     return {key: dtype}
 
 
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    if isinstance(device, torch.device):
-        return device
-    if device == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    try:
-        return torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise TTMInputError("device", f"unknown device {device!r}.", "use auto, cpu, cuda or cuda:N.") from exc
-
-
 def resolve_dtype(dtype: str | torch.dtype, device: torch.device) -> torch.dtype:
-    if isinstance(dtype, torch.dtype):
-        return dtype
+    """``auto``: bf16 where the GPU supports it, else fp16 on GPU, fp32 on CPU."""
     if dtype == "auto":
         if device.type == "cuda":
             return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
         return torch.float32
-    require(dtype in DTYPES, "dtype", f"must be auto, bf16, fp16 or fp32, got {dtype!r}.")
-    return DTYPES[dtype]
+    return parse_dtype(dtype)
 
 
 @dataclass

@@ -70,6 +70,12 @@ def default_names(count: int) -> list[str]:
     return [f"object_{i + 1}" for i in range(count)]
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_bytes(path: str | os.PathLike, writer) -> Path:
     """Write through a temp file in the same folder, then rename: a crash never leaves half a file."""
     path = Path(path)
@@ -78,6 +84,7 @@ def atomic_write_bytes(path: str | os.PathLike, writer) -> Path:
     os.close(fd)
     try:
         writer(tmp)
+        os.chmod(tmp, 0o666 & ~_current_umask())  # mkstemp creates 0600; give files normal permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

