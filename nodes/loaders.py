@@ -98,10 +98,13 @@ class TTMLoadLLM:
                 "device": combo(DEVICES, "Where a local model runs."),
                 "timeout": number(30.0, 1.0, 600.0, 1.0, "Seconds to wait for an endpoint answer before falling back to the rules."),
                 "unload_after": boolean(True, "Free the local model's memory after each decomposition."),
+                "max_tokens": integer(1024, 16, 8192, "Longest answer the LLM may give (a plan needs a few hundred tokens)."),
+                "json_mode": boolean(False, "Ask the endpoint for JSON output (Ollama, vLLM, llama.cpp support it; LM Studio does not)."),
             }
         }
 
-    def load(self, backend, base_url, model, api_key_env, local_model, device, timeout, unload_after):
+    def load(self, backend, base_url, model, api_key_env, local_model, device, timeout, unload_after, max_tokens,
+             json_mode):
         from ..ttm_core import prompts
 
         if backend == "rules":
@@ -109,11 +112,14 @@ class TTMLoadLLM:
         if backend == "openai_compatible":
             with node_inputs():
                 return (prompts.OpenAICompatibleBackend(
-                    base_url.strip(), model.strip(), api_key_env=api_key_env.strip() or None, timeout=float(timeout)
+                    base_url.strip(), model.strip(), api_key_env=api_key_env.strip() or None, timeout=float(timeout),
+                    max_tokens=int(max_tokens), json_mode=bool(json_mode),
                 ),)
         folder = bridge.resolve_model_dir("LLM", local_model, "local_model")
-        with node_inputs({"folder": "local_model"}):
-            return (prompts.LocalTransformersBackend(str(folder), device=_device(device), unload_after=bool(unload_after)),)
+        with node_inputs({"folder": "local_model", "llm_model": "local_model"}):
+            return (prompts.LocalTransformersBackend(
+                str(folder), device=_device(device), unload_after=bool(unload_after), max_new_tokens=int(max_tokens),
+            ),)
 
 
 @dataclass(eq=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._base import CATEGORY, LLM, OBJECTS, PROMPTS, node_inputs, socket, text
+from ._base import CATEGORY, LLM, OBJECTS, PROMPTS, boolean, node_inputs, socket, text
 
 
 def plan_preview(plan) -> str:
@@ -41,13 +41,14 @@ class TTMDecomposePrompt:
                     "Optional JSON plan used instead of decomposing: {\"global_prompt\": ..., \"motion_prompt\": ..., "
                     "\"local_prompts\": {name: ...}, \"keyframes\": {name: [{\"t\": 1, \"dx\": 0.3}]}}. Empty: decompose the prompt.",
                     "", True),
+                "llm_fallback": boolean(True, "When the LLM is down or answers nonsense (after one retry), use the offline rules and say so in the plan; off: stop with the error."),
             },
             "optional": {
                 "llm": socket(LLM, "Optional LLM from TTM Load LLM; without it the offline rules decompose the prompt."),
             },
         }
 
-    def decompose(self, objects, prompt, manual_plan, llm=None):
+    def decompose(self, objects, prompt, manual_plan, llm_fallback, llm=None):
         from ..ttm_core import prompts as core
 
         names = list(objects.names)
@@ -55,7 +56,7 @@ class TTMDecomposePrompt:
             if manual_plan and manual_plan.strip():
                 plan = core.parse_manual_plan(manual_plan, names)
             else:
-                plan = core.decompose_prompt(prompt, names, backend=llm)
+                plan = core.decompose_prompt(prompt, names, backend=llm, fallback=bool(llm_fallback))
         preview = plan_preview(plan)
         return {"ui": {"text": [preview]}, "result": (plan, plan.to_json())}
 

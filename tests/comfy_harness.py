@@ -260,13 +260,14 @@ TINY_VIDEO = (64, 32)  # width, height: multiples of 32 for the TI2V-5B layout
 
 def tiny_overrides() -> dict[str, dict]:
     """Widget values that switch a shipped workflow to the tiny models (node type -> values)."""
-    from ttm_core.testing.models_tree import SAM2_FILE_NAME, SAM2_IMAGE_SIZE, WAN_FOLDER_NAMES
+    from ttm_core.testing.models_tree import LLM_FOLDER_NAME, SAM2_FILE_NAME, SAM2_IMAGE_SIZE, WAN_FOLDER_NAMES
 
     frames = {"num_frames": TINY_FRAMES}
     return {
         "TTMLoadSAM2": {"sam2_model": SAM2_FILE_NAME, "image_size": SAM2_IMAGE_SIZE},
         "TTMSegmentObjects": {"on_empty": "fallback"},  # random SAM2 weights may find nothing
-        "TTMLoadLLM": {"backend": "rules"},
+        # the random LLM answers garbage: one retry, then the rules, with a note saying so
+        "TTMLoadLLM": {"backend": "local_folder", "local_model": LLM_FOLDER_NAME, "max_tokens": 24},
         "TTMLoadVideoModel": {"model": WAN_FOLDER_NAMES["wan22_ti2v_5b"], "precision": "fp32"},
         "TTMMotionFromPlan": frames,
         "TTMMotionFromPaths": frames,
@@ -296,3 +297,39 @@ def tiny_prompt(prompt: dict, overrides: dict | None = None) -> dict:
 def prepare_inputs(server: "ComfyServer") -> None:
     """The example image the workflows' LoadImage reads, in the server's input folder."""
     copy_into(WORKFLOWS_DIR / "ttm_example.png", server.input_dir)
+
+
+# ---- a stand-in OpenAI-compatible LLM server -----------------------------------------------------
+class FakeChatServer:
+    """``POST /v1/chat/completions`` on 127.0.0.1 answering with ``answer`` (what Ollama etc. do)."""
+
+    def __init__(self, answer: str) -> None:
+        import http.server
+        import threading
+
+        outer = self
+        self.answer = answer
+        self.requests: list[dict] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server API
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                outer.requests.append({"path": self.path, "body": body})
+                reply = json.dumps({"choices": [{"index": 0, "message": {"role": "assistant", "content": outer.answer},
+                                                 "finish_reason": "stop"}]}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

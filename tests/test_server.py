@@ -8,6 +8,7 @@ other checkout such as current ComfyUI.
 from __future__ import annotations
 
 import copy
+import json
 import time
 
 import numpy as np
@@ -73,6 +74,9 @@ def test_shipped_workflow_runs_on_tiny_models(comfy_server, name):
     else:
         saved = entry["outputs"][_node_id(prompt, "TTMSaveTrajectory")]["text"][0]
         assert (comfy_server.output_dir / saved).is_file()
+    shown = entry["outputs"][_node_id(prompt, "TTMDecomposePrompt")]["text"][0]
+    if any(v["class_type"] == "TTMLoadLLM" for v in prompt.values()):  # the tiny local LLM ran, then the rules
+        assert "note: LLM" in shown and "offline rule-based plan instead" in shown
     # the segmentation node shows its preview in the UI
     segment = entry["outputs"][_node_id(prompt, "TTMSegmentObjects")]["images"]
     assert segment and segment[0]["type"] == "temp"
@@ -130,3 +134,23 @@ def test_interrupt_stops_the_video_cleanly_and_the_server_keeps_serving(comfy_se
 
     entry = comfy_server.run(tiny_prompt(load_api_workflow("ttm_motion_preview")))
     assert entry["status"]["status_str"] == "success"
+
+
+def test_llm_workflow_uses_an_openai_compatible_endpoint(comfy_server):
+    from comfy_harness import FakeChatServer
+
+    plan = {"global_prompt": "A red ball and a blue cube on a meadow.", "motion_prompt": "The cube slides left.",
+            "local_prompts": {"ball": "a shiny red ball", "cube": "a blue cube sliding"},
+            "keyframes": {"cube": [{"t": 0}, {"t": 1, "dx": -0.3}]}}
+    llm = FakeChatServer(json.dumps(plan))
+    try:
+        prompt = tiny_prompt(load_api_workflow("ttm_prompt_to_video"))
+        prompt[_node_id(prompt, "TTMLoadLLM")]["inputs"].update(backend="openai_compatible", base_url=llm.url,
+                                                                   model="stand-in-llm")
+        entry = comfy_server.run(prompt)
+    finally:
+        llm.close()
+    assert entry["status"]["status_str"] == "success", entry["status"]
+    assert len(llm.requests) == 1
+    shown = entry["outputs"][_node_id(prompt, "TTMDecomposePrompt")]["text"][0]
+    assert "cube: a blue cube sliding" in shown and "stand-in-llm" in shown

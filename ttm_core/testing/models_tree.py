@@ -1,7 +1,8 @@
 """A ComfyUI-style models tree of tiny random models, for smoke-testing an install offline.
 
-``DIR/diffusers/<name>/`` holds one diffusers folder per Wan variant and ``DIR/sam2/<file>``
-a SAM2.1 checkpoint; every name contains ``tiny``. Point ComfyUI at ``DIR`` (``extra_model_paths
+``DIR/diffusers/<name>/`` holds one diffusers folder per Wan variant, ``DIR/sam2/<file>`` a SAM2.1
+checkpoint, ``DIR/LLM/<name>/`` a chat LLM, ``DIR/diffusion_models`` and ``DIR/vae`` the 5B
+transformer and VAE as single files; every name contains ``tiny``. Point ComfyUI at ``DIR`` (``extra_model_paths
 .yaml`` or ``--base-directory``), switch a shipped workflow's model choices to these names, and
 every node runs in seconds on a CPU: nothing meaningful comes out, but every code path runs.
 """
@@ -21,6 +22,7 @@ WAN_FOLDER_NAMES = {
 SAM2_FILE_NAME = "sam2.1_hiera_tiny-random.pt"
 SINGLE_TRANSFORMER_NAME = "tiny-random-wan2.2-ti2v-5b-transformer.safetensors"
 SINGLE_VAE_NAME = "tiny-random-wan2.2-vae.safetensors"
+LLM_FOLDER_NAME = "tiny-random-gpt2-chat"
 # the random SAM2 is built for this input size; loading it at 1024 works but is slower
 SAM2_IMAGE_SIZE = 256
 
@@ -29,6 +31,7 @@ def write_models_tree(
     root: str | os.PathLike,
     variants: tuple[str, ...] = WAN_VARIANTS,
     sam2: bool = True,
+    llm: bool = True,
     seed: int = 0,
     overwrite: bool = False,
 ) -> dict[str, Path]:
@@ -49,6 +52,13 @@ def write_models_tree(
         if overwrite or not path.is_file():
             save_tiny_sam2(path, fmt="pt", image_size=SAM2_IMAGE_SIZE, seed=seed)
         written["sam2"] = path
+    if llm:
+        from .tiny_llm import save_tiny_llm
+
+        folder = root / "LLM" / LLM_FOLDER_NAME
+        if overwrite or not (folder / "config.json").is_file():
+            save_tiny_llm(folder, seed=seed)
+        written["llm"] = folder
     if "wan22_ti2v_5b" in variants:
         written.update(_single_files(root, written["wan22_ti2v_5b"], overwrite))
     for sub in ("LLM", "diffusion_models", "vae"):
