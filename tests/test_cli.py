@@ -95,3 +95,28 @@ def test_cli_errors_name_the_option(tmp_path, capsys):
     code = main(["generate", "--image", str(tmp_path / "missing.png"), "--prompt", "x", "--out", str(tmp_path)])
     assert code == 2
     assert capsys.readouterr().err.startswith("error: --image: file not found")
+
+
+@pytest.mark.slow
+def test_generate_track_mode_with_tiny_models(tiny_models_dir, tmp_path, capsys):
+    from ttm_core.cli.scene import example_scene
+    from ttm_core.testing.models_tree import SAM2_FILE_NAME, SAM2_IMAGE_SIZE, WAN_FOLDER_NAMES
+
+    scene = example_scene(96, 64)
+    Image.fromarray((scene.image.numpy() * 255).round().astype(np.uint8)).save(tmp_path / "in.png")
+    points = json.dumps([list(scene.points["ball"]), list(scene.points["cube"])])
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"global_prompt": "a ball and a cube", "motion_prompt": "the ball rolls right",
+                                "local_prompts": {"ball": "a red ball"}}))
+    code = main([
+        "generate", "--image", str(tmp_path / "in.png"), "--prompt", "the ball rolls right", "--names", "ball, cube",
+        "--sam2", str(tiny_models_dir / "sam2" / SAM2_FILE_NAME), "--sam2-size", str(SAM2_IMAGE_SIZE),
+        "--points", points, "--plan", str(plan), "--track", "--candidates", "1", "--draft-steps", "1",
+        "--model", str(tiny_models_dir / "diffusers" / WAN_FOLDER_NAMES["wan22_ti2v_5b"]), "--device", "cpu",
+        "--dtype", "fp32", "--steps", "1", "--frames", "5", "--out", str(tmp_path / "out"),
+    ])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert "track scores: " in printed and printed.count("loaded wan22_ti2v_5b") == 1
+    assert MaskTrajectory.load(tmp_path / "out" / "trajectory.safetensors").num_frames == 5
+    assert _size(tmp_path / "out" / "video_frame_000.png") == (96, 64)

@@ -84,15 +84,22 @@ def _half_size(frames):
     return small.permute(0, 2, 3, 1).contiguous()
 
 
-def run_stage2(args: argparse.Namespace, out: Path, image, trajectory, plan) -> dict[str, Path]:
-    from ..pipeline import load_video_model, motion_to_video
-    from ..visualize import render_trajectory, save_png, save_video
+def load_model(args: argparse.Namespace):
+    from ..pipeline import load_video_model
 
     started = time.perf_counter()
     model = load_video_model(
         args.model, dtype=args.dtype, device=args.device, offload=args.offload, vae_tiling=args.vae_tiling
     )
     log(f"loaded {model.variant} from {args.model} ({time.perf_counter() - started:.1f} s)")
+    return model
+
+
+def run_stage2(args: argparse.Namespace, out: Path, image, trajectory, plan, model=None) -> dict[str, Path]:
+    from ..pipeline import motion_to_video
+    from ..visualize import render_trajectory, save_png, save_video
+
+    model = model or load_model(args)
 
     def progress(done: int, total: int) -> None:
         print(f"\r  step {done}/{total}", end="\n" if done >= total else "", flush=True)

@@ -2,7 +2,8 @@
 
 Objects come from SAM2 clicks (``--sam2 CKPT --points``), SAM2 automatic mode (``--sam2 CKPT``
 alone) or mask images (``--masks a.png b.png``); motion from the prompt (rules, an
-OpenAI-compatible endpoint or a manual plan) or from drawn paths; then Wan renders the video.
+OpenAI-compatible endpoint or a manual plan), from drawn paths, or from drafts of the video model
+followed by SAM2 (``--track``); then Wan renders the video.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 from pathlib import Path
 
 from ..errors import TTMInputError
-from .demo import add_video_arguments, log, run_stage2, write_visuals
+from .demo import add_video_arguments, load_model, log, run_stage2, write_visuals
 
 NAME = "generate"
 HELP = "Image + prompt (+ clicks or masks, + paths) -> mask trajectory -> Wan video."
@@ -33,6 +34,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--llm-model", default="qwen2.5:7b-instruct")
     p.add_argument("--llm-key-env", default=None, help="environment variable holding the endpoint's API key")
     p.add_argument("--paths", default=None, help="JSON paths, one per object (KJNodes spline / track JSON): paths mode")
+    p.add_argument("--track", action="store_true",
+                   help="track mode: draft low-res videos with --model and follow the objects with --sam2")
+    p.add_argument("--candidates", type=int, default=3, help="track mode: number of drafts")
+    p.add_argument("--draft-steps", type=int, default=8, help="track mode: sampling steps per draft")
     p.add_argument("--frames", type=int, default=49)
     p.add_argument("--fps", type=float, default=16.0)
     add_video_arguments(p, required=False)
@@ -46,6 +51,12 @@ def _load_image(path: str):
     if not Path(path).is_file():
         raise TTMInputError("--image", f"file not found: {path}.")
     return torch.from_numpy(np.asarray(Image.open(path).convert("RGB"), dtype=np.float32) / 255.0)
+
+
+def _sam2(args):
+    from ..segment import load_sam2
+
+    return load_sam2(args.sam2, image_size=args.sam2_size or None)
 
 
 def _objects(args, image, names: list[str]):
@@ -63,9 +74,9 @@ def _objects(args, image, names: list[str]):
         return objects_from_masks(np.stack(masks), names or None)
     if not args.sam2:
         raise TTMInputError("--sam2", "objects need SAM2 or masks.", "pass --sam2 CKPT [--points ...] or --masks a.png b.png.")
-    from ..segment import load_sam2, segment_image
+    from ..segment import segment_image
 
-    handle = load_sam2(args.sam2, image_size=args.sam2_size or None)
+    handle = _sam2(args)
     if not args.points:
         return segment_image(handle, image, None, mode="auto", max_objects=args.max_objects, names=names or None)
     points = json.loads(args.points)
@@ -100,13 +111,23 @@ def run(args: argparse.Namespace) -> None:
     plan = _plan(args, objects.names)
     for note in plan.notes:
         log(f"note: {note}")
-    if args.paths:
+    model = None
+    if args.track:
+        if not (args.model and args.sam2):
+            raise TTMInputError("--track", "needs the video model and SAM2.", "pass --model DIR and --sam2 CKPT.")
+        model = load_model(args)
+        trajectory = image_to_motion(
+            objects, plan, args.frames, mode="track", fps=args.fps, image=image, pipe=model.pipe,
+            predictor=_sam2(args), candidates=args.candidates, steps=args.draft_steps, seed=args.seed,
+        )
+        log(f"track scores: {json.dumps(trajectory.scores)}")
+    elif args.paths:
         trajectory = image_to_motion(objects, args.paths, args.frames, mode="paths", fps=args.fps)
     else:
         trajectory = image_to_motion(objects, plan, args.frames, mode="plan", fps=args.fps)
     files = write_visuals(out, image, objects, trajectory, plan)
     if args.model:
-        files.update(run_stage2(args, out, image, trajectory, plan))
+        files.update(run_stage2(args, out, image, trajectory, plan, model))
     else:
         log("no --model given: stopping after the trajectory (stage 1)")
     for name, path in files.items():
