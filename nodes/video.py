@@ -48,12 +48,13 @@ class TTMMotionToVideo:
             "optional": {
                 "hold_strength": text("Optional per-object hold strength 0..1: one number for all or name: number pairs (dog: 1, ball: 0.5)."),
                 "cfg_low_noise": number(0.0, 0.0, 20.0, 0.1, "Wan 2.2 A14B only: guidance of the low-noise expert; 0 uses cfg."),
+                "hold_margin": integer(-1, -1, 256, "Anchoring: pixels the held region reaches beyond each object's mask; -1 uses the VAE's cell size."),
             },
         }
 
     def generate(self, video_model, image, trajectory, prompts, width, height, num_frames, steps, cfg, seed,
                  negative_prompt, beta_self, beta_cross, block_fraction, step_fraction, anchoring, t_weak, t_strong,
-                 hold_strength="", cfg_low_noise=0.0):
+                 hold_strength="", cfg_low_noise=0.0, hold_margin=-1):
         from ..ttm_core.pipeline import motion_to_video
 
         img = first_image(image)
@@ -73,6 +74,7 @@ class TTMMotionToVideo:
                     beta_self=float(beta_self), beta_cross=float(beta_cross),
                     block_fraction=float(block_fraction), step_fraction=float(step_fraction),
                     anchoring=bool(anchoring), t_weak=float(t_weak), t_strong=float(t_strong), hold_strength=hold,
+                    hold_margin=None if int(hold_margin) < 0 else int(hold_margin),
                     progress=bridge.progress_callback(int(steps)), interrupt=bridge.interrupt_callback(),
                 )
         finally:
