@@ -244,7 +244,9 @@ def ui_workflow(nodes: list[Node], defs: dict) -> dict:
             {"name": name, "type": kind, "links": out_links.get((n.id, slot), []), "slot_index": slot}
             for slot, (name, kind) in enumerate(d["output"])
         ]
-        height = 60 + 26 * (len(widgets) + max(len(inputs), len(outputs)))
+        rows = sum(4 if _is_multiline(decl) else 1 for _, _, decl in _ordered_inputs(d) if _is_widget(decl))
+        rows += sum(1 for _, name, decl in _ordered_inputs(d) if _has_seed_control(name, decl))
+        height = 40 + 24 * (rows + max(len(inputs), len(outputs))) + (260 if n.type == "LoadImage" else 0)
         node = {
             "id": n.id, "type": n.type, "pos": list(n.pos), "size": [340, height], "flags": {},
             "order": order[n.id], "mode": 0, "inputs": inputs, "outputs": outputs,
@@ -255,10 +257,28 @@ def ui_workflow(nodes: list[Node], defs: dict) -> dict:
         if n.title:
             node["title"] = n.title
         ui_nodes.append(node)
+    _stack_columns(ui_nodes)
     return {
         "last_node_id": max(n.id for n in nodes), "last_link_id": link_id, "nodes": ui_nodes, "links": links,
         "groups": [], "config": {}, "extra": {"ds": {"scale": 0.8, "offset": [60, 90]}}, "version": 0.4,
     }
+
+
+def _is_multiline(decl) -> bool:
+    return decl[0] == "STRING" and bool((decl[1] if len(decl) > 1 else {}).get("multiline"))
+
+
+def _stack_columns(ui_nodes: list[dict], gap: int = 50) -> None:
+    """Nodes sharing a column (x) are stacked top to bottom with room for their widgets."""
+    columns: dict[int, list[dict]] = {}
+    for node in ui_nodes:
+        columns.setdefault(node["pos"][0], []).append(node)
+    for column in columns.values():
+        column.sort(key=lambda nd: nd["pos"][1])
+        y = column[0]["pos"][1]
+        for node in column:
+            node["pos"][1] = max(node["pos"][1], y)
+            y = node["pos"][1] + node["size"][1] + gap
 
 
 def api_prompt(nodes: list[Node], defs: dict) -> dict:
