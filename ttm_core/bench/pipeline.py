@@ -38,7 +38,7 @@ def _scene(height: int, width: int, num_frames: int):
 
 def _worker(spec: dict) -> dict:
     from ..pipeline import motion_to_video
-    from ..pipeline.inputs import tensor_to_pil
+    from ..images import to_pil as tensor_to_pil
     from ..testing import TinyWanSize, tiny_wan_pipeline
     from ..types import PromptPlan
 
@@ -90,8 +90,6 @@ def main(argv: list[str] | None = None) -> int:
     spec = {"variant": args.variant, "height": args.height, "width": args.width, "frames": args.frames,
             "steps": args.steps, "layers": args.layers, "heads": args.heads, "head_dim": args.head_dim,
             "ffn_dim": args.ffn_dim, "dtype": args.dtype}
-    from ..pipeline.variants import WanLayout  # noqa: F401  (import check only)
-
     cell = 32 if args.variant == "wan22_ti2v_5b" else 16
     tokens = ((args.frames - 1) // 4 + 1) * (args.height // cell) * (args.width // cell)
     print(f"stage 2 on tiny random {args.variant}: {args.layers} blocks x {args.heads}x{args.head_dim}, "
