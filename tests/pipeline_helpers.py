@@ -7,7 +7,7 @@ import functools
 import torch
 
 from ttm_core import MaskTrajectory, ObjectSet
-from ttm_core.pipeline.inputs import tensor_to_pil
+from ttm_core.images import to_pil as tensor_to_pil
 from ttm_core.testing import tiny_wan_pipeline
 
 # generation sizes per variant: non-square, multiples of the variant's token cell

@@ -208,6 +208,13 @@ def test_accepts_pil_uint8_numpy_and_a_batch_of_one():
         assert torch.allclose(build_reference_video(form, traj).frames, expected, atol=1e-6)
 
 
+def test_grey_images_are_used_as_grey_rgb():
+    image, traj = card_and_ball()
+    grey = image.mean(-1)
+    ref = build_reference_video(grey, traj)
+    assert torch.equal(ref.frames[0], grey.unsqueeze(-1).expand_as(image))
+
+
 def _bad(image, traj, **kw):
     with pytest.raises(TTMInputError) as err:
         build_reference_video(image, traj, **kw)
@@ -221,9 +228,8 @@ def _bad(image, traj, **kw):
         (lambda im: torch.where(torch.rand_like(im) < 0.01, float("nan"), im), "image", "NaN"),
         (lambda im: (im * 255).long(), "image", "dtype int64"),
         (lambda im: im > 0.5, "image", "dtype bool"),
-        (lambda im: im[..., 0], "image", "expected shape"),
-        (lambda im: im[..., :1], "image", "expected shape"),
-        (lambda im: im.expand(2, -1, -1, -1), "image", "expected shape"),
+        (lambda im: im[..., :2], "image", "channels"),
+        (lambda im: im.expand(2, -1, -1, -1), "image", "batch of 2"),
         (lambda im: im * 255, "image", "0..1"),
         (lambda im: "frame.png", "image", "PIL image"),
     ],

@@ -36,6 +36,8 @@ def _worker(spec: dict) -> dict:
     from ..attention import GuidanceState, MaskedSelfAttnProcessor, TokenGroups, blend_grouped_attention
     from ..attention.grouped import sdpa_bshd
 
+    import diffusers.models.attention_dispatch  # noqa: F401  (library import is not the op's memory)
+
     torch.manual_seed(0)
     torch.set_grad_enabled(False)
     dtype = getattr(torch, spec["dtype"])

@@ -27,7 +27,8 @@ from ..errors import require
 from ..types import MaskTrajectory, ObjectSet
 from .compose import Paste, dilate, disc, hold_maps, paste_into, reveal_plate, z_order
 from .inpaint import METHODS, fill_holes
-from .inputs import as_image, check_choice, check_margin, check_strengths
+from ..images import as_image_array
+from .inputs import check_choice, check_margin, check_strengths
 from .similarity import affine_agrees, mask_points, mask_stats, moment_transforms
 from .warp import ObjectSource, bounding_box, make_source, object_boxes, warp_into, warped_box
 
@@ -111,7 +112,7 @@ def build_reference_video(
         "trajectory",
         f"expected a MaskTrajectory, got {type(trajectory).__name__}.",
     )
-    img = as_image(image, "image")
+    img = as_image_array(image, "image")
     height, width = trajectory.height, trajectory.width
     require(
         img.shape[:2] == (height, width),

@@ -14,42 +14,12 @@ import numpy as np
 import torch
 
 from ..callbacks import InterruptFn
-from ..errors import TTMInputError, require
+from ..images import to_pil
+from ..errors import TTMInputError
 from ..types import MaskTrajectory, ObjectSet
 
 DraftFn = Callable[..., torch.Tensor]
 PropagateFn = Callable[[torch.Tensor, ObjectSet], MaskTrajectory]
-
-
-def image_tensor(image: Any, input_name: str = "image") -> torch.Tensor:
-    """``[H, W, 3]`` float 0..1 from a tensor/array (``[H, W, C]`` or a ComfyUI ``[1, H, W, C]``) or PIL."""
-    if hasattr(image, "convert") and hasattr(image, "size"):  # PIL
-        image = np.asarray(image.convert("RGB"))
-    if isinstance(image, np.ndarray):
-        image = torch.from_numpy(np.ascontiguousarray(image))
-    require(
-        isinstance(image, torch.Tensor),
-        input_name,
-        f"expected an image tensor or PIL image, got {type(image).__name__}.",
-    )
-    t = image.detach().cpu()
-    if t.ndim == 4:
-        require(t.shape[0] == 1, input_name, f"expected one image, got a batch of {t.shape[0]}.", "pick one frame.")
-        t = t[0]
-    require(t.ndim == 3 and t.shape[-1] in (1, 3, 4), input_name, f"expected [H, W, 3], got shape {tuple(t.shape)}.")
-    if t.dtype == torch.uint8:
-        t = t.float() / 255.0
-    t = t.float()
-    require(bool(torch.isfinite(t).all()), input_name, "contains NaN or infinite values.")
-    if t.shape[-1] == 1:
-        t = t.expand(-1, -1, 3)
-    return t[..., :3].clamp(0, 1).contiguous()
-
-
-def to_pil(image: torch.Tensor):
-    from PIL import Image
-
-    return Image.fromarray((image_tensor(image).numpy() * 255.0 + 0.5).astype(np.uint8))
 
 
 def diffusers_draft_fn(pipe: Any, *, guidance_scale: float = 5.0, negative_prompt: str | None = None) -> DraftFn:

@@ -28,7 +28,8 @@ import torch.nn.functional as F
 from ..callbacks import InterruptFn, ProgressFn, check_interrupt, report
 from ..errors import require
 from ..types import MaskTrajectory, ObjectSet, PromptPlan
-from .drafts import DraftFn, PropagateFn, diffusers_draft_fn, image_tensor, sam2_propagate_fn
+from ..images import as_image
+from .drafts import DraftFn, PropagateFn, diffusers_draft_fn, sam2_propagate_fn
 from .measure import label_stats
 from .timeline import resample_time_nearest
 
@@ -143,7 +144,7 @@ def track_motion(
 ) -> MaskTrajectory:
     prompt = _prompt(source)
     require(image is not None, "image", "track mode drafts a video from the first frame.", "pass the input image.")
-    image = image_tensor(image)
+    image = as_image(image)
     require(isinstance(candidates, int) and candidates >= 1, "candidates", f"must be >= 1, got {candidates!r}.")
     require(isinstance(steps, int) and steps >= 1, "steps", f"must be >= 1, got {steps!r}.")
     if draft_fn is None:

@@ -4,54 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-import numpy as np
 import torch
 
 from ..errors import TTMInputError, require
 from ..types import MaskTrajectory, PromptPlan
 from .variants import WanLayout
-
-
-def image_to_tensor(image: Any, input_name: str = "image") -> torch.Tensor:
-    """Float ``[H, W, 3]`` in 0..1 from a tensor ([H,W,3] or [1,H,W,3]), numpy array or PIL image."""
-    try:
-        from PIL import Image
-    except ImportError:  # pragma: no cover
-        Image = None
-    if Image is not None and isinstance(image, Image.Image):
-        image = torch.from_numpy(np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0)
-    elif isinstance(image, np.ndarray):
-        arr = image.astype(np.float32)
-        image = torch.from_numpy(arr / 255.0 if image.dtype == np.uint8 else arr)
-    require(isinstance(image, torch.Tensor), input_name, f"expected an image tensor, got {type(image).__name__}.")
-    image = image.detach().cpu()
-    if image.ndim == 4 and image.shape[0] == 1:
-        image = image[0]
-    require(
-        image.ndim == 3 and image.shape[-1] in (3, 4),
-        input_name,
-        f"expected one RGB image [H, W, 3], got shape {tuple(image.shape)}.",
-        "pass a single frame (take frame 0 of a batch).",
-    )
-    image = image[..., :3]
-    if image.dtype == torch.uint8:
-        image = image.float() / 255.0
-    image = image.float()
-    require(bool(torch.isfinite(image).all()), input_name, "contains NaN or infinite values.", "check the node that made it.")
-    require(
-        float(image.min()) >= -1e-3 and float(image.max()) <= 1 + 1e-3,
-        input_name,
-        f"values must be within 0..1, got {float(image.min()):.3g}..{float(image.max()):.3g}.",
-    )
-    return image.clamp(0, 1)
-
-
-def tensor_to_pil(image: torch.Tensor):
-    """The 8-bit PIL image the stock pipeline would be given (CLIP and VAE preprocessing expect it)."""
-    from PIL import Image
-
-    arr = (image.clamp(0, 1) * 255.0).round().to(torch.uint8).numpy()
-    return Image.fromarray(arr, mode="RGB")
 
 
 def _nearest_multiples(value: int, multiple: int) -> str:

@@ -16,6 +16,7 @@ import torch
 
 from ..attention import GuidanceConfig, GuidanceState, masked_attention
 from ..callbacks import InterruptFn, ProgressFn, check_interrupt, report
+from ..images import as_image, to_pil
 from ..guidance.anchoring import AnchorConfig, encode_reference, latent_hold_map, noise_to_step
 from ..tokens import token_labels
 from ..types import MaskTrajectory
@@ -24,9 +25,7 @@ from .inputs import (
     check_num_frames,
     check_size,
     check_trajectory,
-    image_to_tensor,
     local_prompts_by_label,
-    tensor_to_pil,
 )
 from .local_prompts import encode_local_prompts
 from .variants import as_i2v_pipeline, wan_layout
@@ -91,7 +90,7 @@ def motion_to_video(
     """
     pipe = as_i2v_pipeline(_unwrap(pipe))
     layout = wan_layout(pipe)
-    image_t = image_to_tensor(image)
+    image_t = as_image(image)
     check_size(int(height), int(width), layout)
     check_num_frames(int(num_frames), layout)
     trajectory = check_trajectory(trajectory, image_t, int(num_frames))
@@ -114,7 +113,7 @@ def motion_to_video(
     use_attention = guidance.enabled and has_objects
     use_anchor = anchor.enabled and has_objects and anchor.strong_until(require_steps) > 0
 
-    pil = tensor_to_pil(image_t)
+    pil = to_pil(image_t)
     traj = trajectory.resized(int(height), int(width))
     device = pipe._execution_device
     do_cfg = guidance_scale > 1.0

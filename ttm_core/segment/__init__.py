@@ -4,7 +4,8 @@ Importing this package is cheap: ``sam2``, Hydra and OmegaConf load only when a 
 """
 
 from .configs import CONFIG_NAMES, config_from_filename, config_from_state_dict
-from .image import as_image_array, objects_from_masks, segment_image
+from ..images import as_image_array
+from .image import objects_from_masks, segment_image
 from .loader import Sam2Handle, build_sam2_model, load_sam2
 from .object_prompts import ObjectPrompt, parse_object_prompts, prompts_from_points
 from .video import propagate_video

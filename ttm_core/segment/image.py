@@ -17,38 +17,11 @@ from ..errors import TTMInputError, require
 from ..types import ObjectSet
 from .compose import box_pixels, compose_objects, filter_small, min_area_pixels
 from .loader import Sam2Handle
+from ..images import as_image_array
 from .object_prompts import ObjectPrompt, parse_object_prompts
 
 MODES = ("prompts", "auto")
 RANKS = ("score", "area")
-
-
-def as_image_array(image: Any, input_name: str = "image") -> np.ndarray:
-    """float32 ``[H, W, 3]`` in 0..1 from a tensor ``[H,W,3]``/``[1,H,W,3]``, numpy or PIL image."""
-    if hasattr(image, "convert") and hasattr(image, "size"):  # PIL
-        image = np.asarray(image.convert("RGB"))
-    if isinstance(image, torch.Tensor):
-        image = image.detach().float().cpu().numpy()
-    require(isinstance(image, np.ndarray), input_name,
-            f"expected an IMAGE tensor, numpy array or PIL image, got {type(image).__name__}.")
-    arr = image
-    if arr.ndim == 4:
-        require(arr.shape[0] == 1, input_name, f"holds a batch of {arr.shape[0]} images; segmentation takes one.",
-                "pick the first frame (e.g. ImageFromBatch) before segmenting.")
-        arr = arr[0]
-    if arr.ndim == 2:
-        arr = arr[..., None]
-    require(arr.ndim == 3 and arr.shape[-1] in (1, 3, 4), input_name,
-            f"expected [H, W, 3] channels-last, got shape {tuple(image.shape)}.")
-    require(arr.shape[0] >= 2 and arr.shape[1] >= 2, input_name, f"is too small ({arr.shape[1]}x{arr.shape[0]}).")
-    if arr.shape[-1] == 1:
-        arr = np.repeat(arr, 3, axis=-1)
-    arr = arr[..., :3]
-    if arr.dtype == np.uint8:
-        return arr.astype(np.float32) / 255.0
-    arr = arr.astype(np.float32)
-    require(bool(np.isfinite(arr).all()), input_name, "contains NaN or infinite values.")
-    return np.clip(arr, 0.0, 1.0)
 
 
 def _resolve(predictor: Any) -> tuple[Any, Sam2Handle | None]:

@@ -12,32 +12,17 @@ import contextlib
 from collections import OrderedDict
 from typing import Any
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
 from ..callbacks import InterruptFn, ProgressFn, check_interrupt, report
+from ..images import as_video
 from ..errors import TTMInputError, require
 from ..types import MaskTrajectory, ObjectSet
 from .loader import Sam2Handle
 
 _MEAN = (0.485, 0.456, 0.406)
 _STD = (0.229, 0.224, 0.225)
-
-
-def as_frames(frames: Any, input_name: str = "frames") -> torch.Tensor:
-    """float32 ``[T, H, W, 3]`` in 0..1 on the CPU."""
-    if isinstance(frames, np.ndarray):
-        frames = torch.from_numpy(np.ascontiguousarray(frames))
-    require(isinstance(frames, torch.Tensor), input_name,
-            f"expected an IMAGE batch [T, H, W, 3], got {type(frames).__name__}.")
-    require(frames.ndim == 4 and frames.shape[-1] in (3, 4), input_name,
-            f"expected [T, H, W, 3] frames, got shape {tuple(frames.shape)}.")
-    require(frames.shape[0] >= 1, input_name, "holds no frames.")
-    x = frames.detach()[..., :3]
-    x = x.float() / 255.0 if x.dtype == torch.uint8 else x.float()
-    require(bool(torch.isfinite(x).all()), input_name, "contains NaN or infinite values.")
-    return x.clamp(0, 1).cpu()
 
 
 class _LazyFrames:
@@ -126,7 +111,7 @@ def propagate_video(
                             f"expected a loaded SAM2 model (from load_sam2), got {type(predictor).__name__}.",
                             "connect the SAM2 loader node.")
     require(isinstance(objects, ObjectSet), "objects", f"expected an ObjectSet, got {type(objects).__name__}.")
-    video = as_frames(frames)
+    video = as_video(frames, "frames", single_image=False)
     _check_sizes(video, objects)
     require(float(fps) > 0, "fps", f"must be > 0, got {fps}.")
     if objects.num_objects == 0:  # nothing to track: the background stays background

@@ -15,11 +15,11 @@ import numpy as np
 
 from ..errors import require
 from ..types._checks import atomic_write_bytes
-from .render import as_frames
+from ..images import as_video
 
 
 def _uint8(frames: Any, input_name: str) -> np.ndarray:
-    return (as_frames(frames, input_name).numpy() * 255.0 + 0.5).astype(np.uint8)
+    return (as_video(frames, input_name).numpy() * 255.0 + 0.5).astype(np.uint8)
 
 
 def save_png(frame: Any, path: str | os.PathLike) -> Path:

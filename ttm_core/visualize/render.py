@@ -17,31 +17,10 @@ from ..callbacks import InterruptFn, ProgressFn, check_interrupt, report
 from ..errors import require
 from ..motion.measure import label_stats
 from ..types import MaskTrajectory
+from ..images import as_video
 from .palette import palette, palette_uint8
 
 STYLES = ("masks", "overlay")
-
-
-def as_frames(value: Any, input_name: str) -> torch.Tensor:
-    """``[T, H, W, 3]`` float 0..1 from an image ``[H, W, 3]``, a batch/video ``[T, H, W, 3]`` or PIL."""
-    if hasattr(value, "convert") and hasattr(value, "size"):
-        value = np.asarray(value.convert("RGB"))
-    if isinstance(value, np.ndarray):
-        value = torch.from_numpy(np.ascontiguousarray(value))
-    require(isinstance(value, torch.Tensor), input_name, f"expected an IMAGE tensor, got {type(value).__name__}.")
-    t = value.detach().cpu()
-    if t.ndim == 3:
-        t = t.unsqueeze(0)
-    require(
-        t.ndim == 4 and t.shape[-1] in (1, 3, 4),
-        input_name,
-        f"expected [H, W, 3] or [T, H, W, 3], got {tuple(t.shape)}.",
-    )
-    t = t.float() / 255.0 if t.dtype == torch.uint8 else t.float()
-    require(bool(torch.isfinite(t).all()), input_name, "contains NaN or infinite values.")
-    if t.shape[-1] == 1:
-        t = t.expand(-1, -1, -1, 3)
-    return t[..., :3].clamp(0, 1)
 
 
 def _thickness(traj: MaskTrajectory) -> int:
@@ -128,7 +107,7 @@ def _prepare(traj: MaskTrajectory, background: Any) -> tuple[MaskTrajectory, np.
     require(isinstance(traj, MaskTrajectory), "trajectory", f"expected a TTM trajectory, got {type(traj).__name__}.")
     if background is None:
         return traj, None
-    bg = as_frames(background, "background")
+    bg = as_video(background, "background")
     require(
         bg.shape[0] in (1, traj.num_frames),
         "background",
