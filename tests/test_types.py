@@ -164,3 +164,25 @@ def test_saved_files_get_normal_permissions(tmp_path):
     os.umask(mask)
     assert mode == 0o666 & ~mask
     assert [p.name for p in tmp_path.iterdir()] == ["o.safetensors"]  # no temp file left behind
+
+
+def test_public_names_resolve_when_the_core_is_imported_under_another_name(tmp_path):
+    """ComfyUI imports the pack as a package named after its folder: ``<pack>.ttm_core``."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    (tmp_path / "some_pack").mkdir()
+    (tmp_path / "some_pack" / "__init__.py").write_text("")
+    (tmp_path / "some_pack" / "ttm_core").symlink_to(root / "ttm_core")
+    code = (
+        "import some_pack.ttm_core as core, sys\n"
+        "names = ['ObjectSet', 'PromptPlan', 'MaskTrajectory', 'TTMInputError', 'image_to_motion',"
+        " 'render_trajectory', 'decompose_prompt', 'segment_image']\n"
+        "[getattr(core, n) for n in names]\n"
+        "assert 'ttm_core' not in sys.modules, 'the core leaked under its bare name'\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr

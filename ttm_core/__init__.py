@@ -1,6 +1,7 @@
 """Through-The-Mask core: framework-free, never imports ComfyUI.
 
-Public names are resolved lazily so ``import ttm_core`` stays cheap (ComfyUI imports every pack
+Public names are resolved lazily (relative to this package, which ComfyUI imports under the
+pack's folder name) so ``import ttm_core`` stays cheap (ComfyUI imports every pack
 at start-up; diffusers, transformers and SAM2 load only when a function that needs them runs).
 """
 
@@ -12,32 +13,32 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "ObjectSet": "ttm_core.types",
-    "PromptPlan": "ttm_core.types",
-    "MaskTrajectory": "ttm_core.types",
-    "TTMInputError": "ttm_core.errors",
-    "TTMInterrupted": "ttm_core.errors",
-    "segment_image": "ttm_core.segment",
-    "load_sam2": "ttm_core.segment",
-    "Sam2Handle": "ttm_core.segment",
-    "objects_from_masks": "ttm_core.segment",
-    "propagate_video": "ttm_core.segment",
-    "decompose_prompt": "ttm_core.prompts",
-    "parse_manual_plan": "ttm_core.prompts",
-    "RuleBasedDecomposer": "ttm_core.prompts",
-    "OpenAICompatibleBackend": "ttm_core.prompts",
-    "LocalTransformersBackend": "ttm_core.prompts",
-    "image_to_motion": "ttm_core.motion",
-    "motion_to_video": "ttm_core.pipeline",
-    "render_trajectory": "ttm_core.visualize",
-    "build_reference_video": "ttm_core.guidance",
-    "load_video_model": "ttm_core.pipeline",
-    "render_summary": "ttm_core.visualize",
-    "palette": "ttm_core.visualize",
-    "save_video": "ttm_core.visualize",
-    "save_png": "ttm_core.visualize",
-    "trajectory_to_tracks": "ttm_core.motion",
-    "tracks_to_paths": "ttm_core.motion",
+    "ObjectSet": ".types",
+    "PromptPlan": ".types",
+    "MaskTrajectory": ".types",
+    "TTMInputError": ".errors",
+    "TTMInterrupted": ".errors",
+    "segment_image": ".segment",
+    "load_sam2": ".segment",
+    "Sam2Handle": ".segment",
+    "objects_from_masks": ".segment",
+    "propagate_video": ".segment",
+    "decompose_prompt": ".prompts",
+    "parse_manual_plan": ".prompts",
+    "RuleBasedDecomposer": ".prompts",
+    "OpenAICompatibleBackend": ".prompts",
+    "LocalTransformersBackend": ".prompts",
+    "image_to_motion": ".motion",
+    "motion_to_video": ".pipeline",
+    "render_trajectory": ".visualize",
+    "build_reference_video": ".guidance",
+    "load_video_model": ".pipeline",
+    "render_summary": ".visualize",
+    "palette": ".visualize",
+    "save_video": ".visualize",
+    "save_png": ".visualize",
+    "trajectory_to_tracks": ".motion",
+    "tracks_to_paths": ".motion",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -47,7 +48,7 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'ttm_core' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(importlib.import_module(module, __name__), name)
     globals()[name] = value
     return value
 
