@@ -168,6 +168,7 @@ def motion_to_video(
                 hold_margin=layout.vae_spatial if anchor.hold_margin is None else anchor.hold_margin,
                 inpaint=anchor.inpaint,
                 hold_strength=anchor.hold_strength or None,
+                interrupt=interrupt,
             )
             hold = latent_hold_map(ref.hold_weights(), layout.vae_spatial, layout.vae_temporal).to(device)
             z_ref = encode_reference(pipe, ref.frames, device)
@@ -227,6 +228,7 @@ def motion_to_video(
                     latents = torch.lerp(latents, target.to(latents.dtype), hold.to(latents.dtype))
                 report(progress, i - start + 1, total)
 
+        check_interrupt(interrupt)  # the decode of a long clip takes a while: last chance to stop
         if first_frame_mask is not None:
             latents = (1 - first_frame_mask) * condition + first_frame_mask * latents
         video = _decode(pipe, latents)
