@@ -32,6 +32,8 @@ def test_demo_runs_in_a_fresh_interpreter_without_weights(tmp_path):
         assert _size(out / name) == (256, 160)
     assert (out / "masks.mp4").stat().st_size > 0 or (out / "masks.gif").stat().st_size > 0
     assert _size(out / "overlay.gif") == (128, 80)
+    assert any((out / n).is_file() for n in ("reference.mp4", "reference.gif"))
+    assert _size(out / "reference_last_frame.png") == (256, 160)
     plan = json.loads((out / "plan.json").read_text())
     assert set(plan["local_prompts"]) == {"ball", "cube"}
     traj = MaskTrajectory.load(out / "trajectory.safetensors")

@@ -69,6 +69,13 @@ def write_visuals(out: Path, image, objects, trajectory, plan) -> dict[str, Path
     files["masks"] = save_video(masks, out / "masks.mp4", trajectory.fps)
     files["overlay"] = save_video(overlay, out / "overlay.mp4", trajectory.fps)
     files["overlay_gif"] = save_video(_half_size(overlay), out / "overlay.gif", trajectory.fps)  # small, for sharing
+    # the crude cut-and-drag video stage 2 anchors to: objects actually move, the place they
+    # left is inpainted (the best motion preview there is without a video model)
+    from ..guidance import build_reference_video
+
+    reference = build_reference_video(image, trajectory, objects=objects)
+    files["reference"] = save_video(reference.frames, out / "reference.mp4", trajectory.fps)
+    files["reference_frame"] = save_png(reference.frames[-1], out / "reference_last_frame.png")
     (out / "plan.json").write_text(plan.to_json(), encoding="utf-8")
     files["plan"] = out / "plan.json"
     trajectory.save(out / "trajectory.safetensors")
