@@ -74,8 +74,12 @@ def noise_to_step(scheduler, x0: torch.Tensor, noise: torch.Tensor, index: int) 
     return out.to(x0.dtype)
 
 
-def encode_reference(pipe, frames: torch.Tensor, device) -> torch.Tensor:
-    """VAE latents of the reference video, normalised exactly as the pipeline normalises latents."""
+def encode_reference(pipe, frames: torch.Tensor, device, *, consume: bool = False) -> torch.Tensor:
+    """VAE latents of the reference video, normalised exactly as the pipeline normalises latents.
+
+    ``consume`` lets the float frames be rescaled to -1..1 in place, saving a full-video copy
+    at the moment memory peaks (the caller no longer needs them).
+    """
     try:
         from diffusers.utils.torch_utils import get_module_execution_device
 
@@ -83,7 +87,8 @@ def encode_reference(pipe, frames: torch.Tensor, device) -> torch.Tensor:
     except ImportError:  # pragma: no cover
         vae_device = next(pipe.vae.parameters()).device
     video = frames.permute(3, 0, 1, 2).unsqueeze(0)  # [1, 3, T, H, W] in 0..1
-    video = (video * 2.0 - 1.0).to(device=vae_device, dtype=pipe.vae.dtype)
+    video = video.mul_(2.0).sub_(1.0) if consume and frames.is_floating_point() else video * 2.0 - 1.0
+    video = video.to(device=vae_device, dtype=pipe.vae.dtype)
     dist = pipe.vae.encode(video)
     latents = dist.latent_dist.mode() if hasattr(dist, "latent_dist") else dist.latents
     latents = latents.to(device=device, dtype=torch.float32)

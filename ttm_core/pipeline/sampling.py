@@ -171,7 +171,7 @@ def motion_to_video(
                 interrupt=interrupt,
             )
             hold = latent_hold_map(ref.hold_weights(), layout.vae_spatial, layout.vae_temporal).to(device)
-            z_ref = encode_reference(pipe, ref.frames, device)
+            z_ref = encode_reference(pipe, ref.frames, device, consume=True)
             del ref  # full-resolution frames are not needed once encoded
             start, strong_until = anchor.start_index(require_steps), anchor.strong_until(require_steps)
             latents = noise_to_step(pipe.scheduler, z_ref, noise, start)
