@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 
 import pytest
-import torch
 
 from ttm_core.errors import TTMInputError
 from ttm_core.prompts import LocalTransformersBackend, decompose_prompt, parse_manual_plan
+from ttm_core.testing.tiny_llm import byte_tokenizer, save_tiny_llm
 
 NAMES = ["dog", "ball"]
 PROMPT = "The dog chases the ball to the left."
@@ -30,35 +30,9 @@ SHORT = {"global_prompt": "A dog chases a ball.", "local_prompts": {"dog": "a do
 
 
 
-def byte_tokenizer():
-    """GPT-2 style byte-level tokenizer with no merges: 256 byte tokens, exact round trips."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
-    from transformers import PreTrainedTokenizerFast
-
-    vocab = {c: i for i, c in enumerate(sorted(pre_tokenizers.ByteLevel.alphabet()))}
-    vocab["<|endoftext|>"] = len(vocab)
-    tok = Tokenizer(models.BPE(vocab=vocab, merges=[]))
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|endoftext|>", pad_token="<|endoftext|>")
-    fast.chat_template = ("{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}\n{% endfor %}"
-                          "{% if add_generation_prompt %}<|assistant|>{% endif %}")
-    return fast
-
-
 @pytest.fixture(scope="module")
 def llm_folder(tmp_path_factory):
-    from transformers import GPT2Config, GPT2LMHeadModel
-
-    folder = tmp_path_factory.mktemp("LLM") / "tiny-gpt2-chat"
-    tok = byte_tokenizer()
-    eos = tok.eos_token_id
-    cfg = GPT2Config(vocab_size=len(tok), n_positions=4096, n_embd=32, n_layer=2, n_head=2,
-                     bos_token_id=eos, eos_token_id=eos)
-    torch.manual_seed(0)
-    GPT2LMHeadModel(cfg).save_pretrained(folder)
-    tok.save_pretrained(folder)
-    return folder
+    return save_tiny_llm(tmp_path_factory.mktemp("LLM") / "tiny-gpt2-chat")
 
 
 def forced(tokenizer_folder, text: str):
