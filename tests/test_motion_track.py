@@ -143,61 +143,32 @@ def tiny_pipe():
     return tiny_wan_pipeline("wan22_ti2v_5b")
 
 
+def _track_twice(tiny_pipe, seed: int, **wiring):
+    """Two track-mode runs with the same seed on the tiny random Wan (drafts at 32x32, 2 steps)."""
+    objs = scene()
+    opts = dict(image=paint(20), pipe=tiny_pipe, candidates=2, steps=2, draft_size=(32, 32), guidance_scale=1.0)
+    a = image_to_motion(objs, "the ball rolls right", 5, "track", seed=seed, **opts, **wiring)
+    b = image_to_motion(objs, "the ball rolls right", 5, "track", seed=seed, **opts, **wiring)
+    assert a.scores == b.scores and torch.equal(a.labels, b.labels)
+    assert {"survival", "motion", "background_stillness", "total", "candidate", "seed"} <= set(a.scores)
+    assert a.num_frames == 5 and (a.height, a.width) == (H, W)
+    return objs, a
+
+
 @pytest.mark.slow
 def test_stock_wan_drafts_are_deterministic_for_a_seed(tiny_pipe):
     """Default draft wiring (the stock diffusers call) on the tiny random Wan; propagation stubbed."""
-    objs = scene()
-    opts = dict(
-        image=paint(20),
-        pipe=tiny_pipe,
-        propagate_fn=colour_tracker,
-        candidates=2,
-        steps=2,
-        draft_size=(32, 32),
-        guidance_scale=1.0,
-    )
-    a = image_to_motion(objs, "the ball rolls right", 5, "track", seed=3, **opts)
-    b = image_to_motion(objs, "the ball rolls right", 5, "track", seed=3, **opts)
-    assert a.scores == b.scores and torch.equal(a.labels, b.labels)
-    assert {"survival", "motion", "background_stillness", "total", "candidate", "seed"} <= set(a.scores)
+    _, a = _track_twice(tiny_pipe, 3, propagate_fn=colour_tracker)
     # different seeds give different drafts, hence different scores
     assert a.scores["candidate_0_total"] != a.scores["candidate_1_total"]
-    assert a.num_frames == 5 and (a.height, a.width) == (H, W)
-
-
-def _tiny_sam2_video_predictor():
-    """The tiny random SAM2 from branch 'inputs' (None until it is merged)."""
-    try:
-        from ttm_core.segment import propagate_video  # noqa: F401
-        from ttm_core.testing import build_tiny_sam2
-    except ImportError:
-        return None
-    return build_tiny_sam2("sam2.1_hiera_t", image_size=64, seed=0)
 
 
 @pytest.mark.slow
-def test_track_end_to_end_tiny_wan_and_tiny_sam2(request):
-    predictor = _tiny_sam2_video_predictor()
-    if predictor is None:
-        pytest.skip(
-            "needs ttm_core.segment.propagate_video and ttm_core.testing.build_tiny_sam2 "
-            "(branch 'inputs', not merged into main yet)"
-        )
-    tiny_pipe = request.getfixturevalue("tiny_pipe")
-    objs = scene()
-    opts = dict(
-        image=paint(20),
-        pipe=tiny_pipe,
-        predictor=predictor,
-        candidates=2,
-        steps=2,
-        draft_size=(32, 32),
-        guidance_scale=1.0,
-    )
-    a = image_to_motion(objs, "the ball rolls right", 5, "track", seed=0, **opts)
-    b = image_to_motion(objs, "the ball rolls right", 5, "track", seed=0, **opts)
-    assert a.scores == b.scores and torch.equal(a.labels, b.labels)
-    assert {"survival", "motion", "background_stillness", "total", "candidate", "seed"} <= set(a.scores)
-    assert a.num_frames == 5 and (a.height, a.width) == (H, W) and a.names == objs.names
+def test_track_end_to_end_tiny_wan_and_tiny_sam2(tiny_pipe):
+    from ttm_core.testing import build_tiny_sam2
+
+    predictor = build_tiny_sam2("sam2.1_hiera_t", image_size=64, seed=0)
+    objs, a = _track_twice(tiny_pipe, 0, predictor=predictor)
+    assert a.names == objs.names
     assert torch.equal(a.labels[0].long(), objs.labels)
     assert torch.equal(a.visible, a.areas() > 0)
