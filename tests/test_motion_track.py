@@ -12,7 +12,7 @@ import torch
 
 from test_motion_scenes import disc, objects_from, rect
 from ttm_core import MaskTrajectory, TTMInputError, image_to_motion
-from ttm_core.motion import TrackWeights, score_draft
+from ttm_core.motion import score_draft
 from ttm_core.motion.track import draft_size_for
 
 H = W = 64
