@@ -78,7 +78,9 @@ def test_provision_copies_once_filters_torch_and_recopies_when_the_source_change
     assert (dst / "comfy" / "sd.py").read_text() == "X = 1\n" and not (dst / ".git").exists()
     assert requirements.read_text().splitlines() == [
         "comfyui-frontend-package==1.27.10", "numpy>=1.25.0", "av>=14.2.0", "pydantic~=2.0"]
-    (dst / "user").mkdir()  # the copy is writable although the source is not
+    # the copy is writable although the source is not (checked on the mode: root writes anyway)
+    assert all(p.stat().st_mode & stat.S_IWUSR for p in [dst, dst / "comfy", dst / "comfy" / "sd.py"])
+    (dst / "user").mkdir()
     assert comfy_paths.current_problem(fresh=True) == ("", False)
     assert comfy_paths.require_current_comfyui() == dst
 
