@@ -108,3 +108,25 @@ def test_bit_identical_with_another_attention_override_and_our_calls_go_through_
     sample(guided, pos, neg, empty_latent(16), steps=3)
     # 3 labels: 3 grouped calls per guided self-attention on top of the stock call
     assert calls["n"] == stock_calls + 3 * 2 * 3
+
+
+def test_our_extra_calls_use_the_attention_function_wan_runs_now(pack, native_models, monkeypatch):
+    """Another pack (or the CLI choice) swapping Wan's ``optimized_attention`` reaches our calls too."""
+    _, model = native_models("t2v")
+    import comfy.ldm.wan.model as wan
+
+    calls = {"n": 0}
+    real = wan.optimized_attention
+
+    def counting(*args, **kwargs):
+        calls["n"] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(wan, "optimized_attention", counting)
+    pos, neg = conds("t2v")
+    stock = sample(model, pos, neg, empty_latent(16), steps=2)
+    stock_calls, calls["n"] = calls["n"], 0
+    patched, _ = patch(pack, model, trajectory("t2v"), blocks="0")
+    guided = sample(patched, pos, neg, empty_latent(16), steps=2)
+    assert not torch.equal(stock, guided)
+    assert calls["n"] == stock_calls + 3 * 2  # 3 label groups on block 0, 2 steps

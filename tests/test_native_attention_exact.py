@@ -96,8 +96,10 @@ def separate_batches(base_model, on: bool):
         del base_model.memory_required
 
 
-@pytest.mark.parametrize("variant", ["t2v", "i2v"])
-@pytest.mark.parametrize("mode", ["batched", "separate", "cfg1"])
+CASES = [(v, m) for v in ("t2v", "i2v") for m in ("batched", "separate", "cfg1")] + [("ti2v", "batched")]
+
+
+@pytest.mark.parametrize("variant,mode", CASES)
 def test_native_masked_attention_equals_dense_reference(pack, native_models, variant, mode):
     _, model = native_models(variant)
     native = native_pack(pack)
@@ -107,13 +109,13 @@ def test_native_masked_attention_equals_dense_reference(pack, native_models, var
     if variant == "i2v":
         pos, neg = i2v_cond(pos, 3, 8, 8), i2v_cond(neg, 3, 8, 8)
     patched, tagged = native.attention_nodes.TTMNativeMaskedAttention().patch(
-        model, grid_trajectory(), BETA_SELF, BETA_CROSS, 0.5, "", 0.0, 1.0, local_prompts=locals_in, positive=pos)
+        model, grid_trajectory(32 if variant == "ti2v" else 16), BETA_SELF, BETA_CROSS, 0.5, "", 0.0, 1.0, local_prompts=locals_in, positive=pos)
     inner = patched.model.diffusion_model
     labels = GRID.flatten()
     raw_local = {1: text_embeds(4, seed=7, length=4)}  # the same prompt without its padding rows
     with separate_batches(patched.model, mode == "separate"), capture([inner.blocks[0].self_attn, inner.blocks[0].cross_attn,
                                                         inner.blocks[1].self_attn]) as seen:
-        sample(patched, tagged, neg, empty_latent(16), steps=2, cfg=1.0 if mode == "cfg1" else 5.0)
+        sample(patched, tagged, neg, empty_latent(48 if variant == "ti2v" else 16), steps=2, cfg=1.0 if mode == "cfg1" else 5.0)
     calls = {"batched": 2, "separate": 4, "cfg1": 2}[mode]
     assert len(seen) == 3 * calls
     for module, args, kwargs, out in seen:
