@@ -85,6 +85,16 @@ def test_bit_identical_with_a_lora_applied(pack, native_models, tmp_path):
         traj = trajectory("t2v", objects=case != "single_label")
         patched, _ = patch(pack, lora, traj, **kw)
         assert torch.equal(stock, sample(patched, pos, neg, empty_latent(16), steps=3)), case
+    # the other order (LoRA loaded after the patch, i.e. a clone of the patched MODEL) keeps the patch
+    path_traj = trajectory("t2v")
+    patched_first, _ = patch(pack, model, path_traj)
+    lora_after = apply_lora(patched_first, tmp_path / "lora.safetensors")
+    (state,) = [a for k, a in lora_after.attachments.items() if k.startswith("ttm_masked_attention")]
+    state.record = []
+    lora_before, _ = patch(pack, lora, path_traj)
+    after = sample(lora_after, pos, neg, empty_latent(16), steps=3)
+    assert any(e["kind"] == "self" for e in state.record)  # still guided after the clone
+    assert torch.equal(after, sample(lora_before, pos, neg, empty_latent(16), steps=3))
 
 
 def test_bit_identical_with_another_attention_override_and_our_calls_go_through_it(pack, native_models):
