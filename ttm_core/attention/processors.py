@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import torch
 
-from .grouped import TokenGroups, blend_grouped_attention, sdpa_bshd
+from .grouped import TokenGroups, sdpa_bshd
+from .one_pass import blended_self_attention, diffusers_attention
 from .schedule import GuidanceState
 from .wan_ops import (
     apply_rotary,
@@ -45,10 +46,8 @@ class MaskedSelfAttnProcessor:
         query, key, value = project_qkv_self(attn, hidden_states)
         if rotary_emb is not None:
             query, key = apply_rotary(query, rotary_emb), apply_rotary(key, rotary_emb)
-        full = None
-        if self.beta < 1.0:
-            full = sdpa_bshd(query, key, value, self._attention_backend).type_as(query)
-        out = blend_grouped_attention(query, key, value, self.groups, full, self.beta, self._attention_backend)
+        attention = diffusers_attention(self._attention_backend)  # None: plain SDPA, one pass
+        out = blended_self_attention(query, key, value, self.groups, self.beta, attention)
         return output_projection(attn, out, query)
 
 
