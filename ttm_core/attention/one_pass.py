@@ -21,6 +21,7 @@ caller names its own attention function (e.g. ComfyUI's sage/flash choice), the 
 from __future__ import annotations
 
 import logging
+import math
 from functools import partial
 from typing import Callable, Optional
 
@@ -171,8 +172,9 @@ def _one_pass(q, k, v, groups: TokenGroups, beta: float, kernel: LseKernel) -> t
     vs = v.index_select(1, perm).transpose(1, 2)
     out = torch.empty_like(q)
     acc_dtype = torch.float64 if q.dtype == torch.float64 else torch.float32
-    chunk = max(256, CHUNK_ELEMENTS // max(1, b * h * d))
+    rows = max(768, CHUNK_ELEMENTS // max(1, b * h * d))
     for s, e in zip(bounds[:-1], bounds[1:]):
+        chunk = math.ceil((e - s) / math.ceil((e - s) / rows))  # equal chunks, each <= rows
         key_slices = [(s, e)] + ([(0, s)] if s > 0 else []) + ([(e, n)] if e < n else [])
         if beta == 1.0:
             key_slices = key_slices[:1]
