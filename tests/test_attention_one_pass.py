@@ -250,3 +250,19 @@ def test_no_n_by_n_tensor_in_the_processor_at_8k_tokens():
         with LargestAllocation() as seen:
             proc(attn, hidden)
     assert seen.nbytes <= 16 * hidden.nbytes < N_BIG * N_BIG, f"{seen.op} allocated {seen.nbytes} bytes"
+
+
+def test_processor_takes_one_pass_only_when_diffusers_runs_plain_sdpa():
+    from diffusers.models.attention_dispatch import attention_backend
+
+    from ttm_core.attention.one_pass import diffusers_attention
+
+    assert diffusers_attention(None) is None and diffusers_attention("native") is None
+    named = diffusers_attention("_native_math")  # a user's explicit choice is kept for every call
+    with attention_backend("_native_math"):
+        active = diffusers_attention(None)
+    assert callable(named) and callable(active)
+    labels = _grid("three_objects")
+    q, k, v = _qkv(labels.numel())
+    out = blended_self_attention(q, k, v, TokenGroups.from_labels(labels), 0.5, named)
+    assert (out.double() - _reference(q, k, v, labels, 0.5)).abs().max() < 1e-5
