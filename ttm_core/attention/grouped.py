@@ -52,6 +52,19 @@ class TokenGroups:
             return self
         return TokenGroups(self.num_tokens, list(self.labels), [i.to(device) for i in self.index])
 
+    def sorted_order(self, device: torch.device) -> tuple[torch.Tensor, list[int]]:
+        """Permutation that sorts tokens by label, and each label's [start, end) in that order.
+
+        Cached per device on this object, so all blocks and steps of a sampling call share one.
+        """
+        cache = self.__dict__.setdefault("_sorted_order", {})
+        key = str(torch.device(device))
+        if key not in cache:
+            sizes = [len(i) for i in self.index]
+            bounds = [0] + torch.tensor(sizes).cumsum(0).tolist()
+            cache[key] = (torch.cat(self.index).to(device), bounds)
+        return cache[key]
+
 
 AttentionFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 """``attention(q, k, v) -> out`` on [B, N, heads, dim] tensors (no mask, no dropout).

@@ -11,8 +11,9 @@ from functools import partial
 
 import torch
 
-from .grouped import AttentionFn, TokenGroups, blend_grouped_attention, sdpa_bshd
+from .grouped import AttentionFn, TokenGroups, sdpa_bshd
 from .local_blend import LocalContext, blend_local_prompts
+from .one_pass import blended_self_attention, one_pass_or_backend
 from .schedule import GuidanceState
 from .wan_ops import (
     apply_rotary,
@@ -39,7 +40,7 @@ class MaskedSelfAttnProcessor:
         self.beta = float(beta)
         self.state = state
         self.on_uncond = on_uncond
-        self.attention = diffusers_attention(getattr(base, "_attention_backend", None))
+        self.backend = getattr(base, "_attention_backend", None)
 
     def active(self) -> bool:
         return self.beta > 0 and self.state.step_active() and (self.state.conditional or self.on_uncond)
@@ -51,10 +52,8 @@ class MaskedSelfAttnProcessor:
         query, key, value = project_qkv_self(attn, hidden_states)
         if rotary_emb is not None:
             query, key = apply_rotary(query, rotary_emb), apply_rotary(key, rotary_emb)
-        full = None
-        if self.beta < 1.0:
-            full = self.attention(query, key, value).type_as(query)
-        out = blend_grouped_attention(query, key, value, self.groups, full, self.beta, self.attention)
+        attention = one_pass_or_backend(self.backend)  # None: plain SDPA, one pass over the keys
+        out = blended_self_attention(query, key, value, self.groups, self.beta, attention)
         return output_projection(attn, out, query)
 
 
