@@ -24,7 +24,7 @@ def _widget_payload(objects, image, trajectory) -> dict:
     import torch
 
     from ..ttm_core.motion.measure import label_stats
-    from ..ttm_core.visualize import render_summary
+    from ..ttm_core.visualize import palette_uint8, render_summary
 
     labels = objects.labels.to(torch.float32).div(255.0).unsqueeze(-1).expand(-1, -1, 3)
     files = bridge.preview_images([image, labels, render_summary(trajectory, image)], "ttm_editor")
@@ -33,6 +33,7 @@ def _widget_payload(objects, image, trajectory) -> dict:
     return {
         "names": list(objects.names), "width": objects.width, "height": objects.height,
         "num_frames": trajectory.num_frames, "centroids": centroids,
+        "palette": palette_uint8(objects.names).tolist(),
         "image": files[0] if files else None, "labels": files[1] if files else None,
         "summary": files[2] if files else None,
     }

@@ -101,3 +101,21 @@ export function similarity(centroid, motion) {
   const ty = cy + motion.shift[1] - (b * cx + a * cy);
   return { a, b, tx, ty }; // x' = a x - b y + tx ; y' = b x + a y + ty
 }
+
+// Object colours of ttm_core/visualize/palette.py (object index i = label - 1).
+export const PALETTE = [
+  [230, 25, 75], [60, 180, 75], [0, 130, 200], [255, 225, 25], [245, 130, 48], [145, 30, 180],
+  [70, 240, 240], [240, 50, 230], [210, 245, 60], [250, 190, 212], [0, 128, 128], [220, 190, 255],
+  [170, 110, 40], [255, 250, 200], [128, 0, 0], [170, 255, 195], [128, 128, 0], [255, 215, 180],
+  [0, 0, 128], [128, 128, 128],
+];
+
+export function colour(i) {
+  if (i < PALETTE.length) return PALETTE[i];
+  const hue = (i * 0.618033988749895) % 1.0;
+  const sat = 0.65 + (0.3 * ((i * 7) % 3)) / 2;
+  const v = 0.95, k = Math.floor(hue * 6), f = hue * 6 - k;
+  const p = v * (1 - sat), q = v * (1 - sat * f), r = v * (1 - sat * (1 - f));
+  const rgb = [[v, r, p], [q, v, p], [p, v, r], [p, q, v], [r, p, v], [v, p, q]][k % 6];
+  return rgb.map((c) => Math.floor(c * 255 + 0.5));
+}

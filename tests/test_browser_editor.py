@@ -1,0 +1,183 @@
+"""The motion editor widget in a real browser on a real ComfyUI v0.3.64 (current frontend).
+
+The shipped editor workflow is loaded into headless Chromium; the objects come from the example
+scene's true masks (two core ``LoadImageMask`` nodes -> ``TTM Objects from Masks`` -> the
+editor), because the tiny random SAM2 returns meaningless masks. Real mouse events click each
+object and drag its path; the prompt is queued by the page; the trajectory the server saves is
+read back from disk. The legacy frontend shows the plain editor_state text with a note.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from comfy_browser import CHROMIUM_ARGS, Frontend, chromium_path
+from comfy_harness import ComfyServer, ServerKind, load_ui_workflow, prepare_inputs, server_kinds, tiny_overrides
+from comfy_paths import ROOT, current_comfyui_dir, current_missing_reason
+
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
+
+WORKFLOW = "ttm_editor_to_video"
+EDITOR = 3
+FRAMES = 9
+VIDEO_NODES = (20, 21, 22)  # the video part runs in the API test (test_editor_node.py)
+DRAGS = {"ball": (330, 140), "cube": (620, 200)}  # image pixels where each drag should end
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    path = chromium_path()
+    if path is None:
+        pytest.skip("no Chromium found (/usr/bin/chromium): install it to run the browser tests")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def _start(kind: ServerKind, tmp_path_factory, models) -> ComfyServer:
+    from ttm_core.cli.scene import example_scene
+
+    server = ComfyServer(kind, tmp_path_factory.mktemp(f"editor-{kind.name}"), models)
+    server.input_dir.mkdir(parents=True, exist_ok=True)
+    scene = example_scene()
+    for k, name in enumerate(scene.objects.names, start=1):
+        mask = (scene.objects.labels.numpy() == k).astype(np.uint8) * 255
+        Image.fromarray(np.stack([mask] * 3, -1)).save(server.input_dir / f"ttm_{name}_mask.png")
+    server.start()
+    prepare_inputs(server)
+    return server
+
+
+@pytest.fixture(scope="module")
+def current_server(tiny_models_dir, tmp_path_factory):
+    folder = current_comfyui_dir()
+    if folder is None:
+        pytest.skip(current_missing_reason())
+    server = _start(ServerKind("current", folder, sys.executable), tmp_path_factory, tiny_models_dir)
+    yield server
+    server.stop()
+
+
+ADD_MASK_OBJECTS_JS = """() => {
+    const g = window.app.graph, editor = g.getNodeById(%d);
+    const objects = window.LiteGraph.createNode("TTMObjectsFromMasks");
+    g.add(objects);
+    objects.widgets.find(w => w.name === "object_names").value = "ball, cube";
+    ["ball", "cube"].forEach((name, i) => {
+        const m = window.LiteGraph.createNode("LoadImageMask");
+        g.add(m);
+        m.widgets.find(w => w.name === "image").value = `ttm_${name}_mask.png`;
+        m.widgets.find(w => w.name === "channel").value = "red";
+        m.connect(0, objects, objects.findInputSlot(i ? "more_masks" : "masks"));
+    });
+    objects.connect(0, editor, editor.findInputSlot("objects"));
+    editor.disconnectInput(editor.findInputSlot("sam2"));
+    for (const id of %s) g.getNodeById(id).mode = 2;  // muted: not part of the prompt
+    editor.widgets.find(w => w.name === "editor_state").value = '{"version": 1, "objects": []}';
+    editor.ttmEditor.readState();
+    window.app.canvas.ds.scale = 1; window.app.canvas.ds.offset = [-300, 20];
+    window.app.canvas.setDirty(true, true);
+}"""
+
+RUNS_JS = "(id) => window.app.graph.getNodeById(id).ttmEditor.runs || 0"
+
+
+def _queue_and_wait(page, runs: int) -> None:
+    page.evaluate("() => window.app.queuePrompt(0, 1)")
+    page.wait_for_function(f"() => ({RUNS_JS})({EDITOR}) >= {runs}", timeout=120_000)
+
+
+def _screen(page, xy) -> tuple[int, int]:
+    """Integer screen position over image pixel ``xy``, from the canvas box and the image size."""
+    box = page.locator(".ttm-editor-canvas").bounding_box()
+    w, h = page.evaluate("(id) => { const e = window.app.graph.getNodeById(id).ttmEditor; return [e.width, e.height]; }", EDITOR)
+    return round(box["x"] + (xy[0] + 0.5) * box["width"] / w), round(box["y"] + (xy[1] + 0.5) * box["height"] / h)
+
+
+def _image_xy(page, screen) -> np.ndarray:
+    box = page.locator(".ttm-editor-canvas").bounding_box()
+    w, h = page.evaluate("(id) => { const e = window.app.graph.getNodeById(id).ttmEditor; return [e.width, e.height]; }", EDITOR)
+    return np.array([(screen[0] - box["x"]) / box["width"] * w - 0.5, (screen[1] - box["y"]) / box["height"] * h - 0.5])
+
+
+def _saved_trajectory(server, since: set):
+    from ttm_core.types import MaskTrajectory
+
+    files = sorted(set(server.output_dir.rglob("*.safetensors")) - since, key=lambda p: p.stat().st_mtime)
+    assert files, "the workflow saved no trajectory"
+    return MaskTrajectory.load(files[-1])
+
+
+def test_editor_widget_drives_the_server_trajectory(chromium, current_server, tmp_path):
+    from ttm_core.cli.scene import example_scene
+    from ttm_core.motion.measure import label_stats
+
+    page_obj = Frontend(chromium, current_server)
+    page = page_obj.page
+    try:
+        loaded = page_obj.load(load_ui_workflow(WORKFLOW))
+        assert loaded["missing"] == []
+        page.keyboard.press("Escape")  # the missing-models dialog of the real SAM2 weights
+        overrides = tiny_overrides()
+        assert page_obj.set_widgets({"TTMLoadSAM2": overrides["TTMLoadSAM2"], "TTMMotionEditor": {"num_frames": FRAMES}}) == []
+        page.evaluate(ADD_MASK_OBJECTS_JS % (EDITOR, json.dumps(list(VIDEO_NODES))))
+        page.locator(".ttm-editor-canvas").wait_for(state="visible")
+        _queue_and_wait(page, 1)  # first run: the widget receives the image and the masks
+
+        scene = example_scene()
+        ends = {}
+        for name, target in DRAGS.items():
+            start = _screen(page, scene.points[name])
+            page.mouse.click(*start)  # selects the object under the click
+            assert page.evaluate("(id) => window.app.graph.getNodeById(id).ttmEditor.selected", EDITOR) == name
+            end = _screen(page, target)
+            page.mouse.move(*start)
+            page.mouse.down()
+            page.mouse.move(*end, steps=12)
+            page.mouse.up()
+            ends[name] = _image_xy(page, end)
+        before = set(current_server.output_dir.rglob("*.safetensors"))
+        _queue_and_wait(page, 2)
+        traj = _saved_trajectory(current_server, before)
+        assert traj.num_frames == FRAMES and traj.names == ["ball", "cube"]
+        cents = label_stats(traj.labels, traj.num_objects)[1].numpy()
+        for k, name in enumerate(traj.names):
+            err = np.linalg.norm(cents[-1, k] - ends[name])
+            assert err <= 2.0, f"{name}: end centroid {cents[-1, k]} vs drag end {ends[name]} ({err:.2f} px)"
+
+        # the browser's preview at three scrub times vs the server's trajectory
+        for frame in (2, 5, 7):
+            page.locator(".ttm-editor-scrub").fill(str(frame))
+            assert page.locator(".ttm-editor-frame").inner_text().startswith(f"{frame} /")
+            drawn = page.evaluate("([id, f]) => window.app.graph.getNodeById(id).ttmEditor.previewCentroids(f)", [EDITOR, frame])
+            for k, name in enumerate(traj.names):
+                err = np.linalg.norm(np.asarray(drawn[name]) - cents[frame, k])
+                assert err <= 1.0, f"frame {frame} {name}: widget {drawn[name]} vs server {cents[frame, k]}"
+
+        shot = ROOT / "docs" / "editor_widget.png" if os.environ.get("TTM_WRITE_DOCS") else tmp_path / "editor_widget.png"
+        page.locator(".ttm-editor").screenshot(path=str(shot))
+        assert shot.stat().st_size > 10_000
+
+        # saving and reloading the workflow keeps the edit (the state widget is all that is saved)
+        state = page.evaluate("(id) => window.app.graph.getNodeById(id).widgets.find(w => w.name === 'editor_state').value", EDITOR)
+        saved = page.evaluate("() => JSON.stringify(window.app.graph.serialize())")
+        page.evaluate("() => window.app.graph.clear()")
+        page_obj.load(json.loads(saved))
+        again = page.evaluate("(id) => { const n = window.app.graph.getNodeById(id); return [n.widgets.find(w => w.name === 'editor_state').value, JSON.stringify(n.ttmEditor.state)]; }", EDITOR)
+        assert again[0] == state and json.loads(again[1]) == json.loads(state)
+        paths = {o["name"]: o["path"] for o in json.loads(state)["objects"]}
+        assert set(paths) == {"ball", "cube"} and all(len(p) >= 2 for p in paths.values())
+        prompt = page_obj.graph_to_prompt()
+        assert prompt[str(EDITOR)]["inputs"]["editor_state"] == state
+        errors = [m for m in page_obj.messages if m.startswith("pageerror")]
+        assert errors == [], errors
+    finally:
+        page_obj.close()
