@@ -53,6 +53,8 @@ def _start(kind: ServerKind, tmp_path_factory, models) -> ComfyServer:
         Image.fromarray(np.stack([mask] * 3, -1)).save(server.input_dir / f"ttm_{name}_mask.png")
     server.start()
     prepare_inputs(server)
+    # a fresh user would see the template browser first: mark the tutorial as seen
+    server._request("POST", "/settings/Comfy.TutorialCompleted", True)
     return server
 
 
@@ -122,6 +124,7 @@ def test_editor_widget_drives_the_server_trajectory(chromium, current_server, tm
 
     page_obj = Frontend(chromium, current_server)
     page = page_obj.page
+    page_obj.messages.clear()  # start-up noise of the frontend itself is not ours
     try:
         loaded = page_obj.load(load_ui_workflow(WORKFLOW))
         assert loaded["missing"] == []
