@@ -184,3 +184,54 @@ def test_editor_widget_drives_the_server_trajectory(chromium, current_server, tm
         assert errors == [], errors
     finally:
         page_obj.close()
+
+
+@pytest.fixture(scope="module")
+def legacy_server(tiny_models_dir, tmp_path_factory):
+    kind = next(k for k in server_kinds() if k.name == "bundled")
+    if kind.skip_reason:
+        pytest.skip(kind.skip_reason)
+    server = _start(kind, tmp_path_factory, tiny_models_dir)
+    yield server
+    server.stop()
+
+
+def test_legacy_frontend_falls_back_to_the_text_state_with_a_note(chromium, legacy_server):
+    from comfy_browser import strip_meta
+    from comfy_harness import load_api_workflow
+
+    page_obj = Frontend(chromium, legacy_server)
+    page = page_obj.page
+    page_obj.messages.clear()
+    try:
+        assert page_obj.is_legacy()
+        ui = load_ui_workflow(WORKFLOW)
+        loaded = page_obj.load(ui)
+        assert loaded["missing"] == []
+        widgets = loaded["widgets"][str(EDITOR)]
+        assert widgets["editor_state"] == next(n for n in ui["nodes"] if n["id"] == EDITOR)["widgets_values"][0]
+        assert "too old for the motion editor widget" in widgets["ttm_note"]
+        assert page.evaluate("(id) => !!window.app.graph.getNodeById(id).ttmEditor", EDITOR) is False
+        # the note is not part of the prompt: the page sends exactly the shipped API twin
+        object_info = legacy_server.get("/object_info")
+        assert strip_meta(page_obj.graph_to_prompt(), object_info) == load_api_workflow(WORKFLOW)
+
+        # edit the text state by hand, as the note says, and run the editor part from the page
+        state = json.loads(widgets["editor_state"])
+        state["objects"][1]["path"] = [[599, 317], [640, 200]]
+        page.evaluate("(id) => { for (const v of [20, 21, 22]) window.app.graph.getNodeById(v).mode = 2; }", EDITOR)
+        assert page_obj.set_widgets({"TTMLoadSAM2": tiny_overrides()["TTMLoadSAM2"],
+                                     "TTMMotionEditor": {"num_frames": FRAMES, "editor_state": json.dumps(state)}}) == []
+        prompt = strip_meta(page_obj.graph_to_prompt(), object_info)
+        assert json.loads(prompt[str(EDITOR)]["inputs"]["editor_state"]) == state
+        before = set(legacy_server.output_dir.rglob("*.safetensors"))
+        status, answer = legacy_server.post_prompt(prompt, client_id=page_obj.client_id())
+        assert status == 200 and not answer.get("node_errors"), answer
+        entry = legacy_server.wait(answer["prompt_id"])
+        assert entry["status"]["status_str"] == "success", entry["status"]
+        traj = _saved_trajectory(legacy_server, before)
+        np.testing.assert_allclose(traj.anchors[-1, 1].numpy(), [640, 200], atol=1e-3)
+        errors = [m for m in page_obj.messages if m.startswith("pageerror")]
+        assert errors == [], errors
+    finally:
+        page_obj.close()
