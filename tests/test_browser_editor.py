@@ -27,7 +27,8 @@ WORKFLOW = "ttm_editor_to_video"
 EDITOR = 3
 FRAMES = 9
 VIDEO_NODES = (20, 21, 22)  # the video part runs in the API test (test_editor_node.py)
-DRAGS = {"ball": (330, 140), "cube": (620, 200)}  # image pixels where each drag should end
+# image pixels where each drag starts (on the object, off its centroid) and ends
+DRAGS = {"ball": ((248, 336), (330, 140)), "cube": ((580, 335), (620, 200))}
 
 
 @pytest.fixture(scope="module")
@@ -137,8 +138,9 @@ def test_editor_widget_drives_the_server_trajectory(chromium, current_server, tm
 
         scene = example_scene()
         ends = {}
-        for name, target in DRAGS.items():
-            start = _screen(page, scene.points[name])
+        for name, (grab, target) in DRAGS.items():
+            assert scene.objects.labels[grab[1], grab[0]] == scene.objects.index(name)
+            start = _screen(page, grab)
             page.mouse.click(*start)  # selects the object under the click
             assert page.evaluate("(id) => window.app.graph.getNodeById(id).ttmEditor.selected", EDITOR) == name
             end = _screen(page, target)
