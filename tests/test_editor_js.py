@@ -18,6 +18,7 @@ import torch
 
 from ttm_core.motion.affine import similarity_affines
 from ttm_core.motion.editor_math import EASINGS, object_motion, spline_polyline
+from ttm_core.visualize import palette_uint8
 
 ROOT = Path(__file__).resolve().parents[1]
 MATH_JS = ROOT / "web" / "ttm_motion_math.js"
@@ -39,6 +40,7 @@ def _run_js(cases: list[dict]) -> list[dict]:
         "  frames: c.times.map((t) => { const mo = m.objectMotion(c.obj, c.centroid, t);\n"
         "    return {motion: mo, affine: m.similarity(c.centroid, mo)}; }),\n"
         "  frameTimes: [0, 1, 2, 3, 4].map((i) => m.frameTime(i, 5)),\n"
+        "  colours: Array.from({length: 40}, (_, i) => m.colour(i)),\n"
         "}));\n"
         "process.stdout.write(JSON.stringify(out));\n"
     )
@@ -71,6 +73,7 @@ def test_js_math_equals_the_python_math():
     cases = _cases(np.random.default_rng(7))
     results = _run_js(cases)
     assert results[0]["frameTimes"] == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert results[0]["colours"] == palette_uint8(40)[1:].tolist()  # the widget's colours are the pack's
     for case, js in zip(cases, results):
         obj, times = case["obj"], np.asarray(case["times"])
         np.testing.assert_allclose(np.asarray(js["poly"]), spline_polyline(np.asarray(obj["path"])), rtol=0, atol=1e-9)
