@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 
 import numpy as np
 import pytest
@@ -19,7 +18,7 @@ from PIL import Image
 
 from comfy_browser import CHROMIUM_ARGS, Frontend, chromium_path
 from comfy_harness import ComfyServer, ServerKind, load_ui_workflow, prepare_inputs, server_kinds, tiny_overrides
-from comfy_paths import ROOT, current_comfyui_dir, current_missing_reason
+from comfy_paths import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 
@@ -59,12 +58,19 @@ def _start(kind: ServerKind, tmp_path_factory, models) -> ComfyServer:
     return server
 
 
+def _kind(name: str) -> ServerKind:
+    """The harness's server kind; skips or fails by its rule (a provisionable tree must run)."""
+    kind = next(k for k in server_kinds() if k.name == name)
+    if kind.fatal:
+        pytest.fail(kind.skip_reason, pytrace=False)
+    if kind.skip_reason:
+        pytest.skip(kind.skip_reason)
+    return kind
+
+
 @pytest.fixture(scope="module")
 def current_server(tiny_models_dir, tmp_path_factory):
-    folder = current_comfyui_dir()
-    if folder is None:
-        pytest.skip(current_missing_reason())
-    server = _start(ServerKind("current", folder, sys.executable), tmp_path_factory, tiny_models_dir)
+    server = _start(_kind("current"), tmp_path_factory, tiny_models_dir)
     yield server
     server.stop()
 
@@ -190,10 +196,7 @@ def test_editor_widget_drives_the_server_trajectory(chromium, current_server, tm
 
 @pytest.fixture(scope="module")
 def legacy_server(tiny_models_dir, tmp_path_factory):
-    kind = next(k for k in server_kinds() if k.name == "bundled")
-    if kind.skip_reason:
-        pytest.skip(kind.skip_reason)
-    server = _start(kind, tmp_path_factory, tiny_models_dir)
+    server = _start(_kind("bundled"), tmp_path_factory, tiny_models_dir)
     yield server
     server.stop()
 
