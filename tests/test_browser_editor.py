@@ -240,3 +240,46 @@ def test_legacy_frontend_falls_back_to_the_text_state_with_a_note(chromium, lega
         assert errors == [], errors
     finally:
         page_obj.close()
+
+
+def test_clicks_make_objects_and_sam2_points_without_upstream_objects(chromium, current_server):
+    from ttm_core.motion.editor_state import parse_editor_state, points_strings
+
+    page_obj = Frontend(chromium, current_server)
+    page = page_obj.page
+    page_obj.messages.clear()
+    try:
+        page_obj.load(load_ui_workflow(WORKFLOW))
+        page.keyboard.press("Escape")
+        page.evaluate("""(id) => { const n = window.app.graph.getNodeById(id);
+            n.widgets.find(w => w.name === 'editor_state').value = '{"version": 1, "objects": []}';
+            n.ttmEditor.readState(); window.app.canvas.ds.scale = 1; window.app.canvas.ds.offset = [-300, 20];
+            window.app.canvas.setDirty(true, true); }""", EDITOR)
+        canvas = page.locator(".ttm-editor-canvas")
+        canvas.wait_for(state="visible")
+        page.wait_for_function("(id) => !!window.app.graph.getNodeById(id).ttmEditor.image", arg=EDITOR)  # Load Image's picture
+        clicks = [((233, 326), None, "left"), ((250, 300), "Control", "left"), ((599, 317), None, "left"),
+                  ((420, 100), "Shift", "left"), ((700, 420), None, "right")]
+        at = []
+        for xy, key, button in clicks:  # new object 1, its second click, new object 2, two negatives
+            screen = _screen(page, xy)
+            if key:
+                page.keyboard.down(key)
+            page.mouse.click(*screen, button=button)
+            if key:
+                page.keyboard.up(key)
+            at.append(_image_xy(page, screen).tolist())
+        text = page.evaluate("(id) => window.app.graph.getNodeById(id).widgets.find(w => w.name === 'editor_state').value", EDITOR)
+        state = parse_editor_state(text)
+        assert state.names == ["object_1", "object_2"]
+        for got, want in ((state.objects[0].points, at[0:2]), (state.objects[0].negative, []),
+                          (state.objects[1].points, at[2:3]), (state.objects[1].negative, at[3:5])):
+            assert len(got) == len(want)
+            np.testing.assert_allclose(np.asarray(got).reshape(-1, 2), np.asarray(want).reshape(-1, 2), atol=0.01)
+        positive, negative, names = points_strings(state)
+        assert json.loads(positive)[1] == [{"x": o[0], "y": o[1]} for o in state.objects[1].points]
+        assert page_obj.graph_to_prompt()[str(EDITOR)]["inputs"]["editor_state"] == text
+        errors = [m for m in page_obj.messages if m.startswith("pageerror")]
+        assert errors == [], errors
+    finally:
+        page_obj.close()
