@@ -16,8 +16,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from comfy_browser import CHROMIUM_ARGS, Frontend, chromium_path
-from comfy_harness import ComfyServer, ServerKind, load_ui_workflow, prepare_inputs, server_kinds, tiny_overrides
+from comfy_browser import CHROMIUM_ARGS, Frontend, chromium_path, strip_meta
+from comfy_harness import (
+    ComfyServer, ServerKind, load_api_workflow, load_ui_workflow, prepare_inputs, server_kinds, tiny_overrides,
+)
 from comfy_paths import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
@@ -202,9 +204,6 @@ def legacy_server(tiny_models_dir, tmp_path_factory):
 
 
 def test_legacy_frontend_falls_back_to_the_text_state_with_a_note(chromium, legacy_server):
-    from comfy_browser import strip_meta
-    from comfy_harness import load_api_workflow
-
     page_obj = Frontend(chromium, legacy_server)
     page = page_obj.page
     page_obj.messages.clear()
@@ -251,6 +250,8 @@ def test_clicks_make_objects_and_sam2_points_without_upstream_objects(chromium, 
     try:
         page_obj.load(load_ui_workflow(WORKFLOW))
         page.keyboard.press("Escape")
+        # the widget adds nothing to the prompt: the page sends exactly the shipped API twin
+        assert strip_meta(page_obj.graph_to_prompt(), current_server.get("/object_info")) == load_api_workflow(WORKFLOW)
         page.evaluate("""(id) => { const n = window.app.graph.getNodeById(id);
             n.widgets.find(w => w.name === 'editor_state').value = '{"version": 1, "objects": []}';
             n.ttmEditor.readState(); window.app.canvas.ds.scale = 1; window.app.canvas.ds.offset = [-300, 20];
