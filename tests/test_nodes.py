@@ -17,7 +17,7 @@ EXPECTED_NODES = {
     "TTMLoadSAM2", "TTMLoadLLM", "TTMLoadVideoModel", "TTMSegmentObjects", "TTMObjectsFromMasks",
     "TTMDecomposePrompt", "TTMMotionFromPlan", "TTMMotionFromPaths", "TTMMotionFromMasks", "TTMMotionFromDraft",
     "TTMMotionToVideo", "TTMVisualizeTrajectory", "TTMObjectsToMasks", "TTMTrajectoryToMasks",
-    "TTMTrajectoryToTracks", "TTMSaveTrajectory", "TTMLoadTrajectory",
+    "TTMTrajectoryToTracks", "TTMSaveTrajectory", "TTMLoadTrajectory", "TTMMotionEditor",
 }
 
 

@@ -128,12 +128,22 @@ def resample_path(points: np.ndarray, num_frames: int, timing: str) -> np.ndarra
     if timing == "time":
         src_t = np.linspace(0.0, 1.0, len(points))
         return np.stack([np.interp(times, src_t, points[:, d]) for d in range(2)], -1)
+    return arc_positions(points, times)
+
+
+def arc_positions(points: np.ndarray, fractions: np.ndarray) -> np.ndarray:
+    """``[len(fractions), 2]`` points at those fractions (0..1) of the polyline's length.
+
+    Constant speed along the drawn path; repeated points are skipped. The editor's browser
+    preview (``web/ttm_motion_math.js``) mirrors this function.
+    """
+    fractions = np.asarray(fractions, dtype=np.float64)
     keep = np.concatenate([[True], np.any(np.diff(points, axis=0) != 0, axis=1)])
     pts = points[keep]
     if len(pts) < 2:
-        return np.repeat(points[:1], num_frames, axis=0)
+        return np.repeat(points[:1], len(fractions), axis=0)
     cum = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(pts, axis=0), axis=1))])
-    target = times * cum[-1]
+    target = fractions * cum[-1]
     return np.stack([np.interp(target, cum, pts[:, d]) for d in range(2)], -1)
 
 
