@@ -165,6 +165,10 @@ def test_llm_workflow_uses_an_openai_compatible_endpoint(comfy_server):
 
 
 def test_the_comfyui_checkout_stays_unwritten(comfy_server):
-    """Runs last in this module: after every prompt above, no file of the checkout changed (CI's
-    shared tree is read-only; outputs, user data and the database live in the server's temp base)."""
-    assert comfy_server.checkout_changes() == []
+    """Runs last in this module: after every prompt above, no file of the checkout changed (outputs,
+    user data and the database live in the server's temp base). The early-2024 server has no flag
+    for its user folder: ``<checkout>/user`` is the one thing it may write."""
+    changes = comfy_server.checkout_changes()
+    if not comfy_server.can_move_user_dir:
+        changes = [c for c in changes if c != "user" and not c.startswith("user/")]
+    assert changes == []
