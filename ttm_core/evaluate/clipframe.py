@@ -83,7 +83,7 @@ def clip_frame(frames: torch.Tensor, encoder: ImageEncoder) -> tuple[float, list
     require(callable(encoder), "clip", f"expected an image encoder, got {type(encoder).__name__}.")
     if frames.shape[0] < 2:
         return float("nan"), []
-    emb = torch.as_tensor(encoder(frames)).float()
+    emb = torch.as_tensor(encoder(frames)).detach().float()
     require(emb.ndim == 2 and emb.shape[0] == frames.shape[0], "clip",
             f"the encoder returned shape {tuple(emb.shape)} for {frames.shape[0]} frames; expected [T, D].")
     emb = F.normalize(emb, dim=-1)
