@@ -49,8 +49,8 @@ class TTMEvaluateVideo:
         "(e.g. seeds, with Batch Images) to keep the one that follows best."
     )
     CATEGORY = f"{CATEGORY}/evaluate"
-    RETURN_TYPES = ("IMAGE", "INT", "IMAGE", "STRING", "FLOAT")
-    RETURN_NAMES = ("best_frames", "best_index", "plot", "scores_json", "best_miou")
+    RETURN_TYPES = ("IMAGE", "INT", "IMAGE", "STRING")
+    RETURN_NAMES = ("best_frames", "best_index", "plot", "scores_json")
     FUNCTION = "evaluate"
 
     @classmethod
@@ -101,7 +101,7 @@ class TTMEvaluateVideo:
         if len(videos) > 1:
             text = f"best: candidate {ranking.best} by {rank_by}\n{ranking.table()}\n\ncandidate {ranking.best}:\n{text}"
         result = (to_image_batch(videos[ranking.best]), int(ranking.best), to_image_batch(plot),
-                  json.dumps(ranking.to_dict()), float(best.miou))
+                  json.dumps(ranking.to_dict()))
         return {"ui": {"text": [text], "images": bridge.preview_images([plot], "ttm_evaluate")}, "result": result}
 
 
