@@ -85,8 +85,10 @@ def test_bad_input_gets_named_errors(demo, tiny_sam2, tmp_path):
     with pytest.raises(TTMInputError, match=r"^frames: has 4 frames but the trajectory has 5\. Fix: "):
         evaluate_video(frames[:4], traj, segmenter=oracle)
     wide = torch.zeros(FRAMES, 64, 160, 3)
-    with pytest.raises(TTMInputError, match=r"^frames: are 160x64 but the trajectory is 128x64 \(another aspect ratio\)"):
-        evaluate_video(wide, traj, segmenter=oracle)
+    with pytest.raises(TTMInputError, match=r"^frames: are 160x64 but the trajectory is 128x64\. Fix: "):
+        evaluate_video(wide, traj, segmenter=oracle, resize=False)
+    with pytest.raises(TTMInputError, match=r"^trajectory: object\(s\) \['ball', 'cube'\] are not in frame 0 at 4x2"):
+        evaluate_video(torch.zeros(FRAMES, 2, 4, 3), traj, segmenter=oracle)
     empty = MaskTrajectory(torch.zeros(FRAMES, 64, 128, dtype=torch.uint8), [])
     with pytest.raises(TTMInputError, match="^trajectory: has no objects"):
         evaluate_video(frames, empty, segmenter=oracle)
@@ -100,10 +102,10 @@ def test_bad_input_gets_named_errors(demo, tiny_sam2, tmp_path):
     broken.write_bytes(b"not a video at all" * 100)
     with pytest.raises(TTMInputError, match="^video: cannot read .*broken.mp4 as a video"):
         read_video(broken)
-    # same aspect ratio at another size is fine: the target is resized to the video
-    half = torch.nn.functional.interpolate(frames.permute(0, 3, 1, 2), size=(32, 64)).permute(0, 2, 3, 1)
-    s = evaluate_video(half, traj, sam2=tiny_sam2, flow=None)
-    assert (s.width, s.height) == (64, 32)
+    # another size is fine by default: the target is stretched to the video, as stage 2 does
+    other = torch.nn.functional.interpolate(frames.permute(0, 3, 1, 2), size=(32, 96)).permute(0, 2, 3, 1)
+    s = evaluate_video(other, traj, sam2=tiny_sam2, flow=None)
+    assert (s.width, s.height) == (96, 32)
     assert len(split_candidates(torch.cat([frames, frames]), FRAMES)) == 2
 
 

@@ -22,8 +22,12 @@ from .segmenters import Segmenter, resolve_segmenter
 RANK_KEYS = ("miou", "centroid_error", "visibility")
 
 
-def target_for(frames: torch.Tensor, trajectory: Any) -> MaskTrajectory:
-    """The target at the frames' size; refuses other lengths, aspect ratios and object-less targets."""
+def target_for(frames: torch.Tensor, trajectory: Any, resize: bool = True) -> MaskTrajectory:
+    """The target at the frames' size; refuses other lengths and object-less targets.
+
+    ``resize`` stretches the target to the frames (nearest), exactly as stage 2 stretches the
+    trajectory to the video size it renders; ``resize=False`` demands equal sizes.
+    """
     require(isinstance(trajectory, MaskTrajectory), "trajectory",
             f"expected a MaskTrajectory, got {type(trajectory).__name__}.")
     require(trajectory.num_objects > 0, "trajectory", "has no objects: there is nothing to follow.",
@@ -32,14 +36,13 @@ def target_for(frames: torch.Tensor, trajectory: Any) -> MaskTrajectory:
     require(t == trajectory.num_frames, "frames",
             f"has {t} frames but the trajectory has {trajectory.num_frames}.",
             f"evaluate the video generated from this trajectory ({trajectory.num_frames} frames), or pick the matching trajectory.")
-    ratio = (w / h) / (trajectory.width / trajectory.height)
-    require(abs(ratio - 1) < 0.02, "frames",
-            f"are {w}x{h} but the trajectory is {trajectory.width}x{trajectory.height} (another aspect ratio).",
-            "evaluate against the trajectory the video was generated from (same aspect ratio).")
+    require(resize or (h, w) == (trajectory.height, trajectory.width), "frames",
+            f"are {w}x{h} but the trajectory is {trajectory.width}x{trajectory.height}.",
+            "evaluate with resize=True (the target is stretched to the video, as stage 2 does) or use frames of the trajectory's size.")
     target = trajectory.resized(h, w)
     missing = [n for n, c in zip(target.names, target.areas()[0].tolist()) if c == 0]
-    require(not missing, "trajectory", f"object(s) {missing} are not in frame 0, so they cannot be tracked from it.",
-            "use a trajectory whose frame 0 is the segmentation (every Image-to-Motion mode makes one).")
+    require(not missing, "trajectory", f"object(s) {missing} are not in frame 0 at {w}x{h}, so they cannot be tracked from it.",
+            "use a trajectory whose frame 0 is the segmentation (every Image-to-Motion mode makes one), or a larger video.")
     return target
 
 
@@ -66,19 +69,20 @@ def evaluate_video(
     include_first: bool = False,
     min_area: int = 1,
     background_margin: int = 8,
+    resize: bool = True,
     progress: ProgressFn | None = None,
     interrupt: InterruptFn | None = None,
 ) -> VideoScores:
     """Score generated ``frames [T, H, W, 3]`` against the ``trajectory`` they were made from.
 
     The objects of the trajectory's frame 0 are tracked through the frames by ``segmenter`` (or
-    SAM2 video propagation with ``sam2``); the target is resized (nearest) to the frames' size,
-    so pixel numbers are video pixels. ``flow=None`` skips AD and background stability, ``clip``
+    SAM2 video propagation with ``sam2``); the target is stretched (nearest) to the frames' size
+    as stage 2 does (``resize=False`` refuses other sizes), so pixel numbers are video pixels. ``flow=None`` skips AD and background stability, ``clip``
     (an image encoder) adds CLIPFrame.
     """
     started = time.perf_counter()
     video = as_video(frames, "frames", single_image=False)
-    target = target_for(video, trajectory)
+    target = target_for(video, trajectory, resize)
     require(flow is None or flow in FLOW_METHODS, "flow", f"must be one of {FLOW_METHODS} or None, got {flow!r}.")
     seg = resolve_segmenter(sam2, segmenter, fps=target.fps, interrupt=interrupt, progress=progress)
     check_interrupt(interrupt)
