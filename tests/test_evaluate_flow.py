@@ -79,3 +79,10 @@ def test_evaluate_video_reports_flow_numbers():
     s = evaluate_video(frames, traj, segmenter=perfect, flow="dis")
     assert s.miou == 1.0 and s.background_stability < STILL_TOL and s.average_displacement > 0.1
     assert s.flow == "dis" and "AD " in s.table()
+
+
+def test_large_frames_are_downscaled_for_flow_but_reported_in_video_pixels():
+    big = texture(0, 480, 832)
+    frames = np.stack([np.roll(big, (STEP[1] * t, STEP[0] * t), axis=(0, 1)) for t in range(3)])
+    numbers = flow_numbers((frames * 255 + 0.5).astype(np.uint8), None, method="dis")
+    assert numbers["average_displacement"] == pytest.approx(math.sqrt(13), rel=0.05)

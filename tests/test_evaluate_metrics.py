@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 import pytest
 import torch
 
@@ -112,3 +114,21 @@ def test_scores_serialise_without_nan():
     assert d["objects"][1]["iou"][0] is None and d["miou"] == 1.0 and d["clip_frame"] is None
     table = s.table()
     assert table.splitlines()[0].split()[:2] == ["object", "mIoU"] and "cube" in table
+
+
+def test_frame_tables_match_the_trajectory_centroids_and_areas():
+    from ttm_core.evaluate.masks import frame_tables
+
+    g = torch.Generator().manual_seed(0)
+    a = torch.randint(0, 4, (3, 20, 30), generator=g, dtype=torch.uint8)
+    b = torch.randint(0, 4, (3, 20, 30), generator=g, dtype=torch.uint8)
+    a[1][a[1] == 2] = 0  # object 2 absent from frame 1 of the prediction
+    conf, area_a, area_b, cent_a, cent_b = frame_tables(a.numpy(), b.numpy(), 3)
+    for labels, area, cent in ((a, area_a, cent_a), (b, area_b, cent_b)):
+        traj = MaskTrajectory(labels, ["x", "y", "z"])
+        assert np.array_equal(area, traj.areas().numpy())
+        assert np.allclose(cent, traj.centroids().numpy(), atol=1e-4, equal_nan=True)
+    for t in range(3):  # the confusion table counts pixel pairs
+        for p in range(4):
+            for q in range(4):
+                assert conf[t, p, q] == int(((a[t] == p) & (b[t] == q)).sum())

@@ -22,6 +22,21 @@ from .segmenters import Segmenter, resolve_segmenter
 RANK_KEYS = ("miou", "centroid_error", "visibility")
 
 
+def _frames(frames: Any) -> torch.Tensor:
+    """Float ``[T, H, W, 3]`` frames; a float tensor is checked by its sum and range (one pass each,
+    ~30x cheaper than an element-wise ``isfinite`` on an 81-frame 832x480 video)."""
+    if isinstance(frames, torch.Tensor) and frames.is_floating_point() and frames.ndim == 4 and frames.shape[-1] == 3:
+        x = frames.detach().cpu().float()
+        require(all(s > 0 for s in x.shape), "frames", f"is empty, shape {tuple(x.shape)}.")
+        require(math.isfinite(float(x.sum(dtype=torch.float64))), "frames", "contains NaN or infinite values.",
+                "check the node that made it.")
+        lo, hi = float(x.min()), float(x.max())
+        require(lo >= -0.01 and hi <= 1.01, "frames", f"values must lie in 0..1, found {lo:.4g}..{hi:.4g}.",
+                "divide 0..255 images by 255 (or pass uint8).")
+        return x
+    return as_video(frames, "frames", single_image=False)
+
+
 def target_for(frames: torch.Tensor, trajectory: Any, resize: bool = True) -> MaskTrajectory:
     """The target at the frames' size; refuses other lengths and object-less targets.
 
@@ -81,7 +96,7 @@ def evaluate_video(
     (an image encoder) adds CLIPFrame.
     """
     started = time.perf_counter()
-    video = as_video(frames, "frames", single_image=False)
+    video = _frames(frames)
     target = target_for(video, trajectory, resize)
     require(flow is None or flow in FLOW_METHODS, "flow", f"must be one of {FLOW_METHODS} or None, got {flow!r}.")
     seg = resolve_segmenter(sam2, segmenter, fps=target.fps, interrupt=interrupt, progress=progress)
@@ -92,7 +107,7 @@ def evaluate_video(
     objects = [_object_scores(n, i, mf, diag) for i, n in enumerate(target.names)]
     ad = bg = float("nan")
     if flow is not None:
-        u8 = (video.numpy() * 255.0 + 0.5).astype(np.uint8)
+        u8 = (video.clamp(0, 1) * 255.0 + 0.5).to(torch.uint8).numpy()
         numbers = flow_numbers(u8, target.labels.numpy(), method=flow, margin=background_margin,
                                check=lambda: check_interrupt(interrupt))
         ad, bg = numbers["average_displacement"], numbers["background_stability"]
