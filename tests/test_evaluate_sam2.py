@@ -89,6 +89,12 @@ def test_bad_input_gets_named_errors(demo, tiny_sam2, tmp_path):
         evaluate_video(wide, traj, segmenter=oracle, resize=False)
     with pytest.raises(TTMInputError, match=r"^trajectory: object\(s\) \['ball', 'cube'\] are not in frame 0 at 4x2"):
         evaluate_video(torch.zeros(FRAMES, 2, 4, 3), traj, segmenter=oracle)
+    nan = frames.clone()
+    nan[2, 3, 4, 1] = float("nan")
+    with pytest.raises(TTMInputError, match="^frames: contains NaN or infinite values"):
+        evaluate_video(nan, traj, segmenter=oracle)
+    with pytest.raises(TTMInputError, match=r"^frames: values must lie in 0\.\.1"):
+        evaluate_video(frames * 255, traj, segmenter=oracle)
     empty = MaskTrajectory(torch.zeros(FRAMES, 64, 128, dtype=torch.uint8), [])
     with pytest.raises(TTMInputError, match="^trajectory: has no objects"):
         evaluate_video(frames, empty, segmenter=oracle)

@@ -23,14 +23,14 @@ RANK_KEYS = ("miou", "centroid_error", "visibility")
 
 
 def _frames(frames: Any) -> torch.Tensor:
-    """Float ``[T, H, W, 3]`` frames; a float tensor is checked by its sum and range (one pass each,
-    ~30x cheaper than an element-wise ``isfinite`` on an 81-frame 832x480 video)."""
+    """Float ``[T, H, W, 3]`` frames; a float tensor is checked by its min and max (NaN propagates
+    into both), which is ~10x cheaper than an element-wise ``isfinite`` on an 81-frame 832x480 video."""
     if isinstance(frames, torch.Tensor) and frames.is_floating_point() and frames.ndim == 4 and frames.shape[-1] == 3:
         x = frames.detach().cpu().float()
         require(all(s > 0 for s in x.shape), "frames", f"is empty, shape {tuple(x.shape)}.")
-        require(math.isfinite(float(x.sum(dtype=torch.float64))), "frames", "contains NaN or infinite values.",
-                "check the node that made it.")
         lo, hi = float(x.min()), float(x.max())
+        require(math.isfinite(lo) and math.isfinite(hi), "frames", "contains NaN or infinite values.",
+                "check the node that made it.")
         require(lo >= -0.01 and hi <= 1.01, "frames", f"values must lie in 0..1, found {lo:.4g}..{hi:.4g}.",
                 "divide 0..255 images by 255 (or pass uint8).")
         return x
