@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import logging
 
-from . import comfy_bridge, convert, editor, files, loaders, motion, prompts, segment, video, visualize
+from . import comfy_bridge, convert, editor, evaluate, files, loaders, motion, prompts, segment, video, visualize
 
 comfy_bridge.register_model_folders()
 
 NODE_CLASS_MAPPINGS: dict[str, type] = {}
 NODE_DISPLAY_NAME_MAPPINGS: dict[str, str] = {}
-for _module in (loaders, segment, prompts, motion, editor, video, visualize, convert, files):
+for _module in (loaders, segment, prompts, motion, editor, video, visualize, convert, files, evaluate):
     NODE_CLASS_MAPPINGS.update(_module.NODE_CLASS_MAPPINGS)
     NODE_DISPLAY_NAME_MAPPINGS.update(_module.NODE_DISPLAY_NAME_MAPPINGS)
 

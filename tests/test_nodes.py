@@ -12,12 +12,12 @@ import pytest
 from conftest import ROOT
 
 SOCKETS = {"TTM_OBJECTS", "TTM_PROMPTS", "TTM_TRAJECTORY", "TTM_VIDEO_MODEL", "TTM_SAM2", "TTM_LLM"}
-COMFY_TYPES = {"IMAGE", "MASK", "STRING", "INT", "FLOAT", "BOOLEAN"}
+COMFY_TYPES = {"IMAGE", "MASK", "STRING", "INT", "FLOAT", "BOOLEAN", "CLIP_VISION"}
 EXPECTED_NODES = {
     "TTMLoadSAM2", "TTMLoadLLM", "TTMLoadVideoModel", "TTMSegmentObjects", "TTMObjectsFromMasks",
     "TTMDecomposePrompt", "TTMMotionFromPlan", "TTMMotionFromPaths", "TTMMotionFromMasks", "TTMMotionFromDraft",
     "TTMMotionToVideo", "TTMVisualizeTrajectory", "TTMObjectsToMasks", "TTMTrajectoryToMasks",
-    "TTMTrajectoryToTracks", "TTMSaveTrajectory", "TTMLoadTrajectory", "TTMMotionEditor",
+    "TTMTrajectoryToTracks", "TTMSaveTrajectory", "TTMLoadTrajectory", "TTMMotionEditor", "TTMEvaluateVideo",
 }
 
 
