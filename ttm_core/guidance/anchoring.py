@@ -16,6 +16,7 @@ import torch.nn.functional as F
 
 from ..errors import TTMInputError, require
 from .clocks import T_STRONG, T_WEAK, HoldClocks, flow_percent_to_sigma, schedule_percents
+from .hold import noising_path
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,11 @@ class AnchorConfig:
         """Steps ``i < hold_until`` overwrite (object ``name``'s part of) the hold region after they run."""
         return self.clocks.hold_until(scheduler_percents(scheduler), name)
 
+    def latest_until(self, scheduler) -> int:
+        """Steps held by the object held longest (0: the hold never acts at this step count)."""
+        percents = scheduler_percents(scheduler)
+        return max(self.clocks.hold_until(percents, n) for n in [None, *self.hold_end])
+
 
 def is_flow_scheduler(scheduler) -> bool:
     cfg = scheduler.config
@@ -70,11 +76,16 @@ def scheduler_shift(scheduler) -> float:
     return float(1.0 if value is None else value)
 
 
-def scheduler_percents(scheduler) -> list[float]:
-    """Noise-level percent of every sigma the scheduler will visit (after ``set_timesteps``)."""
+def scheduler_percent_to_sigma(scheduler):
+    """The scheduler's percent -> sigma map (ComfyUI's ``percent_to_sigma`` with its shift)."""
     check_flow(scheduler)
     shift = scheduler_shift(scheduler)
-    return schedule_percents([float(s) for s in scheduler.sigmas], lambda p: flow_percent_to_sigma(p, shift))
+    return lambda p: flow_percent_to_sigma(p, shift)
+
+
+def scheduler_percents(scheduler) -> list[float]:
+    """Noise-level percent of every sigma the scheduler will visit (after ``set_timesteps``)."""
+    return schedule_percents([float(s) for s in scheduler.sigmas], scheduler_percent_to_sigma(scheduler))
 
 
 def check_flow(scheduler) -> None:
@@ -93,9 +104,7 @@ def noise_to_step(scheduler, x0: torch.Tensor, noise: torch.Tensor, index: int) 
     entry is 0), so it does not depend on the scheduler's internal step counter.
     """
     check_flow(scheduler)
-    sigma = scheduler.sigmas[index].to(device=x0.device, dtype=torch.float32)
-    out = (1.0 - sigma) * x0.float() + sigma * noise.float()
-    return out.to(x0.dtype)
+    return noising_path(x0, noise, scheduler.sigmas[index])
 
 
 def encode_reference(pipe, frames: torch.Tensor, device, *, consume: bool = False) -> torch.Tensor:

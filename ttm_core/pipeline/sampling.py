@@ -17,7 +17,10 @@ import torch
 from ..attention import GuidanceConfig, GuidanceState, masked_attention
 from ..callbacks import InterruptFn, ProgressFn, check_interrupt, report
 from ..images import as_image, to_pil
-from ..guidance.anchoring import AnchorConfig, encode_reference, latent_hold_map, noise_to_step
+from ..guidance.anchoring import (
+    AnchorConfig, encode_reference, latent_hold_map, noise_to_step, scheduler_percent_to_sigma,
+)
+from ..guidance.hold import HoldSchedule, ObjectHolds, clock_maps
 from ..guidance.clocks import T_STRONG, T_WEAK, check_per_object
 from ..tokens import token_labels
 from ..types import MaskTrajectory
@@ -149,10 +152,7 @@ def motion_to_video(
 
         pipe.scheduler.set_timesteps(require_steps, device=device)
         timesteps = pipe.scheduler.timesteps
-        if use_anchor:
-            names = list(trajectory.names) if anchor.hold_end else [None]
-            untils = {name: anchor.hold_until(pipe.scheduler, name) for name in names}
-            use_anchor = max(untils.values()) > 0
+        use_anchor = use_anchor and anchor.latest_until(pipe.scheduler) > 0
 
         image_in = pipe.video_processor.preprocess(pil, height=height, width=width).to(device, dtype=torch.float32)
         generator = torch.Generator(device="cpu").manual_seed(int(seed))
@@ -167,7 +167,7 @@ def motion_to_video(
         start, strong_until = 0, 0
         noise = latents
         z_ref = hold = None
-        holds: list[tuple[int, torch.Tensor]] = []  # (steps held, latent hold map) per clock
+        schedule = None
         if use_anchor:
             from ..guidance.reference import build_reference_video
 
@@ -180,15 +180,17 @@ def motion_to_video(
                 hold_strength=anchor.hold_strength or None,
                 interrupt=interrupt,
             )
-            hold = latent_hold_map(ref.hold_weights(), layout.vae_spatial, layout.vae_temporal).to(device)
-            if anchor.hold_end:  # per-object clocks: one map per object, they sum to ``hold``
-                holds = [(untils[n], latent_hold_map(ref.object_hold_weights(n), layout.vae_spatial,
-                                                     layout.vae_temporal).to(device)) for n in names]
-            else:
-                holds = [(untils[None], hold)]
+            def pool(weights):
+                return latent_hold_map(weights, layout.vae_spatial, layout.vae_temporal).to(device)
+
+            hold = pool(ref.hold_weights())
+            objects = ObjectHolds(list(ref.names), ref.owner, anchor.hold_end) if anchor.hold_end else None
+            # per-object clocks: one map per object (they sum to ``hold``), one schedule for both paths
+            schedule = HoldSchedule(clock_maps(ref.hold_weights(), objects, anchor.t_strong, pool),
+                                    pipe.scheduler.sigmas, scheduler_percent_to_sigma(pipe.scheduler))
             z_ref = encode_reference(pipe, ref.frames, device, consume=True)
             del ref  # full-resolution frames are not needed once encoded
-            start, strong_until = anchor.start_index(pipe.scheduler), max(untils.values())
+            start, strong_until = anchor.start_index(pipe.scheduler), schedule.steps_held
             latents = noise_to_step(pipe.scheduler, z_ref, noise, start)
             if hasattr(pipe.scheduler, "set_begin_index"):
                 pipe.scheduler.set_begin_index(start)
@@ -238,9 +240,8 @@ def motion_to_video(
                         )[0]
                         noise_pred = noise_uncond + scale * (noise_pred - noise_uncond)
                 latents = pipe.scheduler.step(noise_pred, t, latents, return_dict=False)[0]
-                if z_ref is not None and i < strong_until:
-                    active = [m for until, m in holds if i < until]
-                    weight = active[0] if len(active) == 1 else torch.stack(active).sum(0).clamp(0, 1)
+                weight = None if schedule is None else schedule.weight_at_step(i)
+                if z_ref is not None and weight is not None:
                     target = noise_to_step(pipe.scheduler, z_ref, noise, i + 1)
                     latents = torch.lerp(latents, target.to(latents.dtype), weight.to(latents.dtype))
                 report(progress, i - start + 1, total)
