@@ -16,4 +16,21 @@ for _module in (loaders, segment, prompts, motion, video, visualize, convert, fi
     NODE_CLASS_MAPPINGS.update(_module.NODE_CLASS_MAPPINGS)
     NODE_DISPLAY_NAME_MAPPINGS.update(_module.NODE_DISPLAY_NAME_MAPPINGS)
 
+
+def _native_available() -> bool:
+    """A current ComfyUI (wrappers, native Wan) is importable: the native nodes can register."""
+    import importlib.util
+
+    try:
+        return all(importlib.util.find_spec(m) is not None for m in ("comfy.patcher_extension", "comfy.ldm.wan"))
+    except (ImportError, ValueError):
+        return False
+
+
+if _native_available():
+    from . import native
+
+    NODE_CLASS_MAPPINGS.update(native.NODE_CLASS_MAPPINGS)
+    NODE_DISPLAY_NAME_MAPPINGS.update(native.NODE_DISPLAY_NAME_MAPPINGS)
+
 __all__ = ["NODE_CLASS_MAPPINGS", "NODE_DISPLAY_NAME_MAPPINGS"]

@@ -73,6 +73,11 @@ def steps_before(percents: Sequence[float], t: float) -> int:
     return count
 
 
+def start_step(percents: Sequence[float], t_weak: float) -> int:
+    """The step sampling starts at for clock ``t_weak`` (``start_at_step``), never past the last step."""
+    return min(len(percents) - 2, steps_before(percents, t_weak)) if len(percents) > 1 else 0
+
+
 def check_clock(value: float, input_name: str) -> float:
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(float(value))
     require(ok and 0.0 <= float(value) <= 1.0, input_name,
@@ -129,7 +134,7 @@ class HoldClocks:
 
     def start_step(self, percents: Sequence[float]) -> int:
         """The step sampling starts at (``start_at_step``), never past the last step."""
-        return min(len(percents) - 2, steps_before(percents, self.t_weak)) if len(percents) > 1 else 0
+        return start_step(percents, self.t_weak)
 
     def hold_until(self, percents: Sequence[float], name: str | None = None) -> int:
         """Steps ``i < hold_until`` are held (their result is put back on the noising path)."""

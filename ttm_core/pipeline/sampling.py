@@ -16,7 +16,7 @@ import torch
 
 from ..attention import GuidanceConfig, GuidanceState, masked_attention
 from ..callbacks import InterruptFn, ProgressFn, check_interrupt, report
-from ..images import as_image, to_pil
+from ..images import as_image, resize_image, to_pil
 from ..guidance.anchoring import (
     AnchorConfig, encode_reference, latent_hold_map, noise_to_step, scheduler_percent_to_sigma,
 )
@@ -42,14 +42,6 @@ def _cache_context(model, name: str):
 
 def _unwrap(pipe_or_model):
     return getattr(pipe_or_model, "pipe", pipe_or_model)
-
-
-def _resize_image(image: torch.Tensor, height: int, width: int) -> torch.Tensor:
-    if image.shape[:2] == (height, width):
-        return image
-    x = image.permute(2, 0, 1).unsqueeze(0)
-    x = torch.nn.functional.interpolate(x, size=(height, width), mode="bilinear", antialias=True, align_corners=False)
-    return x[0].permute(1, 2, 0).clamp(0, 1)
 
 
 @torch.no_grad()
@@ -172,7 +164,7 @@ def motion_to_video(
             from ..guidance.reference import build_reference_video
 
             ref = build_reference_video(
-                _resize_image(image_t, int(height), int(width)),
+                resize_image(image_t, int(height), int(width)),
                 traj,
                 # default margin: one latent cell, so held cells cover the object's border
                 hold_margin=layout.vae_spatial if anchor.hold_margin is None else anchor.hold_margin,

@@ -1,0 +1,17 @@
+"""Native ComfyUI Wan nodes: patches and helpers on core MODEL / VAE / LATENT.
+
+Imported only when a current ComfyUI (with ``comfy.patcher_extension`` and Wan) is importable;
+the modules import ``comfy`` where they run.
+"""
+
+from __future__ import annotations
+
+from . import anchoring
+
+NODE_CLASS_MAPPINGS: dict[str, type] = {}
+NODE_DISPLAY_NAME_MAPPINGS: dict[str, str] = {}
+for _module in (anchoring,):
+    NODE_CLASS_MAPPINGS.update(_module.NODE_CLASS_MAPPINGS)
+    NODE_DISPLAY_NAME_MAPPINGS.update(_module.NODE_DISPLAY_NAME_MAPPINGS)
+
+__all__ = ["NODE_CLASS_MAPPINGS", "NODE_DISPLAY_NAME_MAPPINGS"]
