@@ -104,6 +104,11 @@ def split_names(value: str) -> list[str]:
     return [p for p in parts if p]
 
 
+def object_example(names, values: tuple[float, ...]) -> str:
+    """A valid ``name: number`` example for these objects (error fixes must be valid input)."""
+    return ", ".join(f"{n}: {v:g}" for n, v in zip(list(names) or ["dog", "ball"], values))
+
+
 def per_object_numbers(value: str, input_name: str, example: str = "dog: 1.5, ball: 0.8"):
     """``"1.2"`` -> 1.2 for every object; ``"dog: 1.5, ball: 0.5"`` -> a dict; empty -> None.
 

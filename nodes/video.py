@@ -6,7 +6,7 @@ from __future__ import annotations
 from . import comfy_bridge as bridge
 from ._base import (
     CATEGORY, PROMPTS, TRAJECTORY, VIDEO_MODEL, boolean, first_image, integer, node_inputs, number,
-    per_object_numbers, socket, text, to_image_batch,
+    object_example, per_object_numbers, socket, text, to_image_batch,
 )
 
 
@@ -60,10 +60,10 @@ class TTMMotionToVideo:
 
         img = first_image(image)
         frames = int(num_frames) or trajectory.num_frames
-        hold = per_object_numbers(hold_strength, "hold_strength", "dog: 1, ball: 0.5")
+        hold = per_object_numbers(hold_strength, "hold_strength", object_example(trajectory.names, (1.0, 0.5)))
         if isinstance(hold, float):
             hold = {name: hold for name in trajectory.names}
-        ends = per_object_numbers(hold_end, "hold_end", "dog: 0.2, ball: 0.1")
+        ends = per_object_numbers(hold_end, "hold_end", object_example(trajectory.names, (0.2, 0.1)))
         if isinstance(ends, float):
             ends = {name: ends for name in trajectory.names}
         model = video_model.get()

@@ -128,6 +128,9 @@ class StandInWanVAE:
         torch.manual_seed(seed)
         self.first_stage_model = wan_vae.WanVAE(dim=8, z_dim=16, dim_mult=[1, 2, 4, 4], num_res_blocks=1,
                                                 temperal_downsample=[False, True, True]).eval()
+        with torch.no_grad():  # core's ops leave weights uninitialised: fill them (seeded)
+            for p in self.first_stage_model.parameters():
+                p.copy_(torch.randn_like(p) / max(1, p[0].numel()) ** 0.5 if p.ndim > 1 else 0.1 * torch.randn_like(p))
 
     @torch.no_grad()
     def encode(self, pixels: torch.Tensor) -> torch.Tensor:

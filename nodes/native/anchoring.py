@@ -10,8 +10,8 @@ import logging
 import torch
 
 from .._base import (
-    CATEGORY, TRAJECTORY, as_mask_batch, combo, first_image, integer, node_inputs, number, per_object_numbers,
-    socket, text, to_image_batch,
+    CATEGORY, TRAJECTORY, as_mask_batch, combo, first_image, integer, node_inputs, number, object_example,
+    per_object_numbers, socket, text, to_image_batch,
 )
 from ...ttm_core.errors import TTMInputError, require
 from ...ttm_core.guidance.anchoring import latent_hold_map
@@ -27,8 +27,8 @@ TEMPORAL = 4  # Wan VAEs: latent frame j covers pixel frames 4j-3..4j
 CLOCK_TIP = "a noise-level percent: 0 = pure noise, 1 = clean (ComfyUI's percent); the same noise level at any step count and scheduler."
 
 
-def _per_object(value: str, name: str, example: str, names: list[str]) -> dict[str, float]:
-    parsed = per_object_numbers(value, name, example)
+def _per_object(value: str, name: str, values: tuple[float, ...], names: list[str]) -> dict[str, float]:
+    parsed = per_object_numbers(value, name, object_example(names, values))
     if isinstance(parsed, float):
         parsed = {n: parsed for n in names}
     return dict(parsed or {})
@@ -69,8 +69,8 @@ class TTMReferenceVideo:
 
         img = first_image(image)
         names = list(trajectory.names)
-        strengths = _per_object(hold_strength, "hold_strength", "dog: 1, ball: 0.5", names)
-        ends = check_per_object(_per_object(hold_end, "hold_end", "dog: 0.2, ball: 0.1", names), names, "hold_end", 0.1)
+        strengths = _per_object(hold_strength, "hold_strength", (1.0, 0.5), names)
+        ends = check_per_object(_per_object(hold_end, "hold_end", (0.2, 0.1), names), names, "hold_end", 0.1)
         h, w = int(height) or trajectory.height, int(width) or trajectory.width
         if img.shape[:2] != (trajectory.height, trajectory.width):
             img = resize_image(img, trajectory.height, trajectory.width)
