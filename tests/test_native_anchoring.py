@@ -89,15 +89,19 @@ def test_partial_cells_hold_by_their_mean_weight(native_models, anchoring):
     expected[..., 5, 5] = 0.25
     expected[:, :, 1, 7, 7] = 0.25
     rec = Recorder()
-    patched = rec.around(model, patch_with(anchoring, z, mask, 0.5))
-    run(patched, {"samples": z}, 4, "euler", 0, seed=SEED)
+    patched = rec.around(model, patch_with(anchoring, z, mask, 0.8))  # steps 1 and 2 held
+    run(patched, {"samples": z}, 4, "euler", 1, seed=SEED)  # start below sigma 1, where path != state
     sigmas = core_sigmas(model, 4, "euler")
     zp, noise = processed(model, z), core_noise(z, SEED)
-    sigma, x, _ = rec.outer[0]
-    _, x_in, _ = rec.inner[0]
-    path = (1 - sigmas[0]) * zp + sigmas[0] * noise
-    want = x + expected * (path - x)
-    assert float((x_in - want).abs().max()) <= 1e-5
+    for k in range(2):  # step 1 starts on the path everywhere; from step 2 on, partial cells are off it
+        _, x, _ = rec.outer[k]
+        _, x_in, _ = rec.inner[k]
+        path = (1 - sigmas[1 + k]) * zp + sigmas[1 + k] * noise
+        if k:
+            partial = ((expected > 0) & (expected < 1)).expand_as(x)
+            assert float((path - x)[partial].abs().min()) > 1e-4  # so the weight there is visible
+        want = x + expected * (path - x)
+        assert float((x_in - want).abs().max()) <= 1e-5, k
 
 
 def test_ti2v_first_frame_equals_stock(native_models, anchoring):
