@@ -18,11 +18,13 @@ for _module in (loaders, segment, prompts, motion, video, visualize, convert, fi
 
 
 def _native_available() -> bool:
-    """A current ComfyUI (wrappers, native Wan) is importable: the native nodes can register."""
+    """Running inside a current ComfyUI (``folder_paths``, wrappers, native Wan): the native nodes
+    register. In-process tests import ``comfy`` without ``folder_paths`` and reach them directly."""
     import importlib.util
 
     try:
-        return all(importlib.util.find_spec(m) is not None for m in ("comfy.patcher_extension", "comfy.ldm.wan"))
+        return all(importlib.util.find_spec(m) is not None
+                   for m in ("folder_paths", "comfy.patcher_extension", "comfy.ldm.wan"))
     except (ImportError, ValueError):
         return False
 

@@ -128,3 +128,19 @@ def test_start_step_node(native_models, anchoring):
     assert node.start(model, 10, "euler", "simple", 1.0)[0] == 9  # never past the last step
     with pytest.raises(TTMInputError, match=r"^t_weak: must be a noise-level percent"):
         node.start(model, 10, "euler", "simple", -0.1)
+
+
+def test_native_nodes_follow_the_pack_conventions(pack):
+    import inspect
+
+    native = native_pack(pack)
+    assert set(native.NODE_CLASS_MAPPINGS) >= {"TTMReferenceVideo", "TTMAnchorLatent", "TTMAnchoring", "TTMAnchorStartStep"}
+    for node_id, cls in native.NODE_CLASS_MAPPINGS.items():
+        assert native.NODE_DISPLAY_NAME_MAPPINGS[node_id].startswith("TTM ")
+        assert cls.CATEGORY.startswith("Through-The-Mask/") and len(cls.DESCRIPTION) > 40
+        assert len(cls.RETURN_NAMES) == len(cls.RETURN_TYPES)
+        params = inspect.signature(getattr(cls, cls.FUNCTION)).parameters
+        for section, decls in cls.INPUT_TYPES().items():
+            for name, (_, opts) in decls.items():
+                assert len(opts.get("tooltip", "")) > 10, f"{node_id}.{name} has no tooltip"
+                assert name in params and (section == "required" or params[name].default is not inspect.Parameter.empty)
