@@ -6,6 +6,8 @@ Importing this package stays cheap (torch only): each node imports the heavy lib
 
 from __future__ import annotations
 
+import logging
+
 from . import comfy_bridge, convert, files, loaders, motion, prompts, segment, video, visualize
 
 comfy_bridge.register_model_folders()
@@ -18,13 +20,11 @@ for _module in (loaders, segment, prompts, motion, video, visualize, convert, fi
 
 
 def _native_available() -> bool:
-    """Running inside a current ComfyUI (``folder_paths``, wrappers, native Wan): the native nodes
-    register. In-process tests import ``comfy`` without ``folder_paths`` and reach them directly."""
+    """Native Wan nodes need a ComfyUI with ``comfy.ldm.wan`` (the early-2024 one has none)."""
     import importlib.util
 
     try:
-        return all(importlib.util.find_spec(m) is not None
-                   for m in ("folder_paths", "comfy.patcher_extension", "comfy.ldm.wan"))
+        return importlib.util.find_spec("comfy") is not None and importlib.util.find_spec("comfy.ldm.wan") is not None
     except (ImportError, ValueError):
         return False
 
@@ -34,5 +34,7 @@ if _native_available():
 
     NODE_CLASS_MAPPINGS.update(native.NODE_CLASS_MAPPINGS)
     NODE_DISPLAY_NAME_MAPPINGS.update(native.NODE_DISPLAY_NAME_MAPPINGS)
+else:
+    logging.getLogger(__name__).info("Through-The-Mask: this ComfyUI has no comfy.ldm.wan; native Wan nodes skipped")
 
 __all__ = ["NODE_CLASS_MAPPINGS", "NODE_DISPLAY_NAME_MAPPINGS"]
