@@ -3,30 +3,29 @@ named execution error, and the same server goes on serving the next prompt."""
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
-from comfy_harness import ComfyServer, ServerKind, error_messages
-from native_helpers import comfy_tree, tiny_wan_checkpoint
+from comfy_harness import error_messages
+from native_helpers import tiny_wan_checkpoint
+
+pytestmark = [pytest.mark.server, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    tree = comfy_tree()  # skips only when no source for a current ComfyUI exists at all
-    models = tmp_path_factory.mktemp("native-models")
-    (models / "diffusion_models").mkdir()
-    tiny_wan_checkpoint(models / "diffusion_models", "t2v", 0)
-    srv = ComfyServer(ServerKind("current", tree, sys.executable), tmp_path_factory.mktemp("comfy-native"), models)
-    srv.start()
-    yield srv
-    srv.stop()
+@pytest.fixture
+def server(comfy_server):
+    """The session's current ComfyUI (shared with the other native server tests) with a tiny Wan file."""
+    models = comfy_server.base / "models" / "diffusion_models"
+    models.mkdir(parents=True, exist_ok=True)
+    if not (models / "tiny_wan_t2v_0.safetensors").is_file():
+        tiny_wan_checkpoint(models, "t2v")
+    return comfy_server
 
 
 def _model():
     return {"class_type": "UNETLoader", "inputs": {"unet_name": "tiny_wan_t2v_0.safetensors", "weight_dtype": "default"}}
 
 
+@pytest.mark.parametrize("comfy_server", ["current"], indirect=True)
 def test_registered_with_their_sockets(server):
     info = server.get("/object_info")
     assert info["TTMAnchoring"]["output"] == ["MODEL"]
@@ -35,6 +34,7 @@ def test_registered_with_their_sockets(server):
     assert info["TTMAnchorLatent"]["output"] == ["LATENT"] and info["TTMAnchorStartStep"]["output"] == ["INT"]
 
 
+@pytest.mark.parametrize("comfy_server", ["current"], indirect=True)
 def test_bad_hold_mask_is_named_and_the_server_keeps_serving(server):
     bad = {
         "1": _model(),

@@ -86,7 +86,7 @@ class AnchorHold:
         if not same:
             raise TTMInputError(
                 "anchor_latent", f"has shape {tuple(z.shape)} but the sampler's latent is {tuple(noise.shape)}.",
-                "feed the TTM Anchor Latent output to the sampler's latent_image, and build the reference at the "
+                "feed the TTM Native Anchor Latent output to the sampler's latent_image, and build the reference at the "
                 "sampler's width, height and length.")
 
     def _record(self, noise: torch.Tensor, last_sigma: float) -> None:
@@ -106,7 +106,7 @@ class AnchorHold:
                 f"is disabled (zero noise) on a sampler the hold reaches (it starts at noise level {percent:.3f}, "
                 "before the hold ends); anchoring needs the noise sample of the sampler that started from the anchor latent.",
                 "enable add_noise on this sampler; in a two-sampler chain (Wan 2.2 A14B) also patch the first "
-                f"sampler's MODEL with TTM Anchoring (same anchor latent and hold), or set hold_end to {percent:.3f} "
+                f"sampler's MODEL with TTM Native Anchoring (same anchor latent and hold), or set hold_end to {percent:.3f} "
                 "or less so the hold ends before this sampler.")
         carried, last = record
         carried = carried.to(device=noise.device, dtype=noise.dtype)
@@ -123,13 +123,13 @@ class AnchorHold:
                 "hold_end",
                 f"reaches this zero-noise sampler (from noise level {percent:.3f}), but its latent is not on the "
                 "anchor's noising path there: the first sampler stopped holding earlier, ended elsewhere, or used other noise.",
-                "give both experts' TTM Anchoring the same anchor latent, hold and hold_end, chain the samplers "
+                "give both experts' TTM Native Anchoring the same anchor latent, hold and hold_end, chain the samplers "
                 f"(end_at_step of the first = start_at_step of the second), or set hold_end to {percent:.3f} or less.")
         return carried
 
     def _warn_stochastic(self, name: str, entry: dict) -> None:
         if any(tag in name for tag in _STOCHASTIC):
-            note = (f"TTM Anchoring: sampler {name!r} adds fresh noise every step; the held region's model input is "
+            note = (f"TTM Native Anchoring: sampler {name!r} adds fresh noise every step; the held region's model input is "
                     "exact at every held step, but its state between steps carries that fresh noise. For an exact hold "
                     "use euler, dpmpp_2m, uni_pc or another deterministic sampler.")
             entry["warning"] = note
