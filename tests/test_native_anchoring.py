@@ -218,3 +218,32 @@ def test_same_noise_levels_at_4_and_50_steps(native_models, anchoring):
     assert ranges[50][0] == pytest.approx(3 / 50, abs=1e-3) and ranges[50][1] == pytest.approx(7 / 50, abs=1e-3)
     for a, b in zip(ranges[4], ranges[50]):
         assert abs(a - b) <= 0.25 + 1e-9, ranges
+
+
+def test_per_object_hold_end_native(native_models, anchoring):
+    """``ball`` released at 0.3, ``dog`` held until 0.7 (TTM Native Reference Video's hold)."""
+    from pipeline_helpers import make_image, two_object_trajectory
+
+    _, model = native_models("t2v")
+    traj = two_object_trajectory(64, 64, 9, moving=False)
+    _, mask, hold = anchoring.TTMReferenceVideo().build(make_image(64, 64)[None], traj, 0, 0, 0, "none",
+                                                         hold_end="ball: 0.3")
+    z, _ = anchor_case()
+    rec = Recorder()
+    patched = rec.around(model, patch_with(anchoring, z, mask, 0.7, hold))
+    run(patched, {"samples": z}, 8, "euler", 0, seed=SEED)
+    shift = float(model.get_model_object("model_sampling").shift)
+    sigmas = core_sigmas(model, 8, "euler")
+    ball_steps, dog_steps = expected_held(sigmas, shift, 0.3), expected_held(sigmas, shift, 0.7)
+    assert 0 < ball_steps < dog_steps < 8
+    parts = dict(hold.split(mask))
+    dog, ball = (cell_mask(parts[n]).expand_as(z) for n in ("dog", "ball"))
+    assert dog.any() and ball.any()
+    zp, noise = processed(model, z), core_noise(z, SEED)
+    for i, ((_, x, _), (_, x_in, _)) in enumerate(zip(rec.outer, rec.inner)):
+        path = (1 - sigmas[i]) * zp + sigmas[i] * noise
+        for cells, steps in ((dog, dog_steps), (ball, ball_steps)):
+            if i < steps:
+                assert float((x_in - path)[cells].abs().max()) <= 1e-6, i
+            else:
+                assert torch.equal(x_in[cells], x[cells]), i

@@ -64,7 +64,7 @@ class AnchorHold:
             maps = [(end, m * denoise_mask.to(m)) for end, m in maps]
         schedule = HoldSchedule(maps, sigmas.tolist(), lambda p: float(ms.percent_to_sigma(p)))
         entry = {"sigmas": [float(s) for s in sigmas], "steps_held": schedule.steps_held, "sampler": sampler_name(executor.class_obj)}
-        self.log.append(entry)
+        self.log = self.log[-7:] + [entry]
         if not schedule.active:
             return executor(guider, sigmas, extra_args, callback, noise, latent_image, denoise_mask, disable_pbar)
         z = model.process_latent_in(self.z_raw.to(device=noise.device, dtype=noise.dtype))
@@ -90,7 +90,7 @@ class AnchorHold:
                 "sampler's width, height and length.")
 
     def _record(self, noise: torch.Tensor, last_sigma: float) -> None:
-        _RECORDS[self.key] = (noise, last_sigma)
+        _RECORDS[self.key] = (noise.detach().to("cpu", copy=True), last_sigma)  # no VRAM held between runs
         _RECORDS.move_to_end(self.key)
         while len(_RECORDS) > _MAX_RECORDS:
             _RECORDS.popitem(last=False)
@@ -110,7 +110,7 @@ class AnchorHold:
                 "or less so the hold ends before this sampler.")
         carried, last = record
         carried = carried.to(device=noise.device, dtype=noise.dtype)
-        state = ms.noise_scaling(torch.tensor(first), noise, latent_image)
+        state = ms.noise_scaling(torch.tensor(first, device=latent_image.device), noise, latent_image)
         expected = noising_path(z, carried, first)
         full = schedule.weight(first)  # the maps held at this sampler's first step
         full = None if full is None else (full >= 1.0 - 1e-6).expand_as(state)
