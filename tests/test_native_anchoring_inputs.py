@@ -68,6 +68,29 @@ def test_motion_to_video_hold_strength_fix_is_valid():
         assert check_strengths({name.strip(): float(number)}, ["card", "ball"])
 
 
+@pytest.mark.parametrize("field, value", [("hold_strength", "ball: strong"), ("hold_end", "dog: soon")])
+def test_motion_to_video_node_suggests_valid_per_object_values(pack, field, value):
+    """The diffusers node's per-object texts: the suggested fix names the trajectory's own objects
+    with values inside 0..1 (it used to suggest ``dog: 1.5``)."""
+    import importlib
+
+    from ttm_core.guidance.clocks import check_per_object
+    from ttm_core.guidance.inputs import check_strengths
+
+    video = importlib.import_module(pack.__name__ + ".nodes.video")
+    base = importlib.import_module(pack.__name__ + ".nodes._base")
+    traj = two_object_trajectory(32, 48, 5)
+    args = dict(video_model=None, image=make_image(32, 48)[None], trajectory=traj, prompts=None, width=48, height=32,
+                num_frames=5, steps=1, cfg=1.0, seed=0, negative_prompt="", beta_self=0.0, beta_cross=0.0,
+                block_fraction=0.0, step_fraction=0.0, anchoring=True, t_weak=0.06, t_strong=0.14)
+    with pytest.raises(TTMInputError) as err:
+        video.TTMMotionToVideo().generate(**args, **{field: value})
+    assert err.value.input_name == field
+    fixed = base.per_object_numbers(suggested(err), field)
+    assert set(fixed) <= set(traj.names)
+    check_strengths(fixed, traj.names) if field == "hold_strength" else check_per_object(fixed, traj.names, field, 0.1)
+
+
 def test_anchor_latent_node(anchoring):
     vae = StandInWanVAE()
     frames = torch.rand(9, 32, 48, 3)
