@@ -88,10 +88,12 @@ def server_kinds() -> list[ServerKind]:
 
 
 def tree_listing(tree: Path) -> dict[str, tuple[int, int]]:
-    """Relative path -> (size, mtime) of every file of ``tree`` except ``.git`` and byte-code caches."""
+    """Relative path -> (size, mtime) of every file of ``tree`` except ``.git`` and byte-code caches,
+    and -> (-1, 0) of every folder (an empty ``user/`` is a write too)."""
     out = {}
     for dirpath, dirnames, filenames in os.walk(tree):
         dirnames[:] = [d for d in dirnames if d not in (".git", "__pycache__")]
+        out.update({str((Path(dirpath) / d).relative_to(tree)): (-1, 0) for d in dirnames})
         for name in filenames:
             path = Path(dirpath) / name
             if not name.endswith(".pyc") and not path.is_symlink():

@@ -50,11 +50,17 @@ def _shared_candidates() -> list[Path]:
 
 
 def current_sources() -> list[Path]:
-    """Places a current ComfyUI may come from, in order of preference."""
+    """Places a current ComfyUI may come from, in order of preference: ``$COMFYUI_SRC``, the
+    shared tree beside the repo, then the source the provisioned copy was made from (so a copy
+    made with ``COMFYUI_SRC`` set stays checked against its clone when the variable is unset)."""
     out = []
     if os.environ.get("COMFYUI_SRC"):
         out.append(Path(os.environ["COMFYUI_SRC"]).expanduser())
-    return out + _shared_candidates()
+    out += _shared_candidates()
+    recorded = _stamp().get("source")
+    if recorded and Path(recorded) not in out:
+        out.append(Path(recorded))
+    return out
 
 
 def current_source() -> Path | None:
@@ -123,6 +129,8 @@ def current_problem(fresh: bool = False) -> tuple[str, bool]:
 
 def _check_current() -> tuple[str, bool]:
     source = current_source()
+    if source is None and current_comfyui_dir() is not None:
+        source = CURRENT_DIR  # its source is gone (e.g. a deleted clone): the copy is all there is
     if source is None:
         return current_missing_reason(), False
     if current_comfyui_dir() is None:
@@ -131,7 +139,7 @@ def _check_current() -> tuple[str, bool]:
     if _version_tuple(_version(source)) < MIN_VERSION:
         return (f"{source} is ComfyUI {_version(source)}, older than "
                 f"{'.'.join(map(str, MIN_VERSION))}: point COMFYUI_SRC at a newer checkout"), True
-    if stamp.get("fingerprint") != source_fingerprint(source):
+    if source != CURRENT_DIR and stamp.get("fingerprint") != source_fingerprint(source):
         return (f"{CURRENT_DIR} is stale: it was copied from {stamp.get('source')} (ComfyUI "
                 f"{stamp.get('version')}) but {source} (ComfyUI {_version(source)}) differs now: "
                 "run `bash install.sh --dev`"), True

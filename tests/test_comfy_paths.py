@@ -8,6 +8,7 @@ provisioned).
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import stat
 import sys
 
@@ -96,6 +97,22 @@ def test_provision_copies_once_filters_torch_and_recopies_when_the_source_change
     comfy_paths.provision(log=logs.append)
     assert logs[-1].startswith("copying") and (dst / "comfy" / "sd.py").read_text() == "X = 2\n"
     assert not (dst / "user").exists() and comfy_paths.current_problem(fresh=True) == ("", False)
+
+
+def test_a_copy_made_from_comfyui_src_stays_usable_and_checked_without_the_variable(isolated, monkeypatch):
+    src = _fake_source(isolated / "clone")
+    monkeypatch.setenv("COMFYUI_SRC", str(src))
+    comfy_paths.provision(log=lambda m: None)
+    monkeypatch.delenv("COMFYUI_SRC")
+    assert comfy_paths.current_source() == src  # the recorded source
+    assert comfy_paths.current_problem(fresh=True) == ("", False)
+    (src / "comfy" / "sd.py").write_text("X = 3\n")
+    assert "stale" in comfy_paths.current_problem(fresh=True)[0]
+    logs = []
+    comfy_paths.provision(log=logs.append)  # install.sh --dev without the variable: re-copied from it
+    assert logs[-1].startswith(f"copying ComfyUI 0.3.64 from {src}")
+    shutil.rmtree(src)  # a deleted clone: the copy is all there is, and it is used
+    assert comfy_paths.current_problem(fresh=True) == ("", False)
 
 
 def test_a_source_older_than_the_minimum_fails(isolated, monkeypatch):
