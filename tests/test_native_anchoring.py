@@ -247,3 +247,31 @@ def test_per_object_hold_end_native(native_models, anchoring):
                 assert float((x_in - path)[cells].abs().max()) <= 1e-6, i
             else:
                 assert torch.equal(x_in[cells], x[cells]), i
+
+
+def test_anchoring_with_masked_attention(native_models, anchoring, pack):
+    """Both native patches on one MODEL (attention first, as the workflows chain them): the hold
+    stays exact and the attention patch still acts."""
+    from pipeline_helpers import two_object_trajectory
+
+    _, model = native_models("t2v")
+    z, mask = anchor_case()
+    attention = native_pack(pack).attention_nodes.TTMNativeMaskedAttention()
+    traj = two_object_trajectory(64, 64, 9)
+
+    def both(m):
+        guided, _ = attention.patch(m, traj, 1.0, 0.0, 1.0, "", 0.0, 1.0)
+        return anchoring.TTMAnchoring().patch(guided, {"samples": z}, mask, 0.55)[0]
+
+    rec = Recorder()
+    out = run(rec.around(model, both), {"samples": z}, 8, "euler", 1, seed=SEED)
+    only = run(anchoring.TTMAnchoring().patch(model, {"samples": z}, mask, 0.55)[0], {"samples": z}, 8, "euler", 1,
+               seed=SEED)
+    sigmas = core_sigmas(model, 8, "euler")[1:]
+    held = expected_held(sigmas, float(model.get_model_object("model_sampling").shift), 0.55)
+    zp, noise = processed(model, z), core_noise(z, SEED)
+    inside = cell_mask(mask).expand_as(zp)
+    for i, (_, x, _) in enumerate(rec.outer[: held + 1]):
+        path = (1 - sigmas[i]) * zp + sigmas[i] * noise
+        assert float((x - path)[inside].abs().max()) <= 1e-5, i
+    assert float((out - only).abs().max()) > 1e-4  # the attention patch acts outside the hold
