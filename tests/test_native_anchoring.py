@@ -25,7 +25,7 @@ def patch_with(anchoring, z, mask, end, hold=None):
 
 
 def start_at(anchoring, model, steps, sampler, t_weak):
-    return anchoring.TTMAnchorStartStep().start(model, steps, sampler, "simple", t_weak)[0]
+    return anchoring.TTMAnchorStartStep().start(model, steps, sampler, "simple", t_weak)["result"][0]
 
 
 @pytest.mark.parametrize("steps", [4, 20])

@@ -147,8 +147,11 @@ def test_sampling_errors_leave_the_model_usable(native_models, anchoring):
 def test_start_step_node(native_models, anchoring):
     _, model = native_models("t2v")
     node = anchoring.TTMAnchorStartStep()
-    assert [node.start(model, n, "euler", "simple", 0.06)[0] for n in (4, 8, 20, 50)] == [0, 0, 1, 3]
-    assert node.start(model, 10, "euler", "simple", 1.0)[0] == 9  # never past the last step
+    assert [node.start(model, n, "euler", "simple", 0.06)["result"][0] for n in (4, 8, 20, 50)] == [0, 0, 1, 3]
+    assert node.start(model, 10, "euler", "simple", 1.0)["result"][0] == 9  # never past the last step
+    (note,) = node.start(model, 20, "euler_ancestral", "simple", 0.06)["ui"]["text"]  # the UI note
+    assert note.startswith("start_at_step 1 of 20") and "fresh noise" in note
+    assert "fresh noise" not in node.start(model, 20, "uni_pc", "simple", 0.06)["ui"]["text"][0]
     with pytest.raises(TTMInputError, match=r"^t_weak: must be a noise-level percent"):
         node.start(model, 10, "euler", "simple", -0.1)
 

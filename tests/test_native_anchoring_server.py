@@ -56,3 +56,4 @@ def test_bad_hold_mask_is_named_and_the_server_keeps_serving(server):
     entry = server.run(good)
     assert not error_messages(entry) and server.alive()
     assert entry["outputs"]["7"]["text"] == ["3"]  # step 3 of 50, on the tiny model's own schedule
+    assert entry["outputs"]["6"]["text"][0].startswith("start_at_step 3 of 50")  # the note the node shows

@@ -35,6 +35,17 @@ def anchor_fingerprint(z: torch.Tensor) -> tuple:
     return (tuple(z.shape), round(float(zd.sum()), 6), round(float((zd * zd).sum()), 6))
 
 
+def is_stochastic(name: str) -> bool:
+    return any(tag in name for tag in _STOCHASTIC)
+
+
+def stochastic_note(name: str) -> str:
+    """What holds with a sampler that adds fresh noise (the warning users see)."""
+    return (f"sampler {name!r} adds fresh noise every step: the held region's model input is exact at every held "
+            "step, but its state between steps carries that fresh noise. For an exact hold use euler, dpmpp_2m, "
+            "uni_pc or another deterministic sampler.")
+
+
 def sampler_name(sampler) -> str:
     fn = getattr(sampler, "sampler_function", None)
     return getattr(fn, "__name__", type(sampler).__name__).removeprefix("sample_")
@@ -128,11 +139,8 @@ class AnchorHold:
         return carried
 
     def _warn_stochastic(self, name: str, entry: dict) -> None:
-        if any(tag in name for tag in _STOCHASTIC):
-            note = (f"TTM Native Anchoring: sampler {name!r} adds fresh noise every step; the held region's model input is "
-                    "exact at every held step, but its state between steps carries that fresh noise. For an exact hold "
-                    "use euler, dpmpp_2m, uni_pc or another deterministic sampler.")
-            entry["warning"] = note
+        if is_stochastic(name):
+            entry["warning"] = note = "TTM Native Anchoring: " + stochastic_note(name)
             LOG.warning(note)
 
     # ---- PREDICT_NOISE -----------------------------------------------------------------------

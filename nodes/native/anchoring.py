@@ -18,7 +18,7 @@ from ...ttm_core.guidance.anchoring import latent_hold_map
 from ...ttm_core.guidance.clocks import T_STRONG, T_WEAK, check_clock, check_per_object, schedule_percents, start_step
 from ...ttm_core.guidance.hold import ObjectHolds, clock_maps
 from ...ttm_core.guidance.inpaint import METHODS
-from .anchor_hold import AnchorHold, patch_model
+from .anchor_hold import AnchorHold, is_stochastic, patch_model, stochastic_note
 
 LOG = logging.getLogger("ttm.anchoring")
 HOLD = "TTM_HOLD"
@@ -261,7 +261,11 @@ class TTMAnchorStartStep:
                                          scheduler=scheduler).sigmas
         ms = model.get_model_object("model_sampling")
         percents = schedule_percents(sigmas.tolist(), lambda p: float(ms.percent_to_sigma(p)))
-        return (start_step(percents, t),)
+        start = start_step(percents, t)
+        note = f"start_at_step {start} of {int(steps)}: sampling starts at noise level {percents[start]:.3f}."
+        if is_stochastic(sampler_name):
+            note += " " + stochastic_note(sampler_name)
+        return {"ui": {"text": [note]}, "result": (start,)}
 
 
 NODE_CLASS_MAPPINGS = {
