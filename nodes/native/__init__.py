@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from . import attention_nodes
+from . import anchoring, attention_nodes
 
 NODE_CLASS_MAPPINGS: dict[str, type] = {}
 NODE_DISPLAY_NAME_MAPPINGS: dict[str, str] = {}
-for _module in (attention_nodes,):
+for _module in (attention_nodes, anchoring):
     NODE_CLASS_MAPPINGS.update(_module.NODE_CLASS_MAPPINGS)
     NODE_DISPLAY_NAME_MAPPINGS.update(_module.NODE_DISPLAY_NAME_MAPPINGS)
 
