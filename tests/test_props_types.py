@@ -67,6 +67,7 @@ def test_whole_factor_resize_there_and_back_is_the_identity(traj, fy, fx):
 
 coordinate = st.floats(0.0, 1.0, allow_nan=False, width=32)
 pixel = st.floats(0.0, 500.0, allow_nan=False, width=32)
+off_frame = st.floats(-500.0, 500.0, allow_nan=False, width=32)  # paths may leave the frame
 
 
 @SETTINGS
@@ -79,9 +80,9 @@ def test_values_within_0_1_are_fractions_of_the_image(points, width, height):
 
 
 @SETTINGS
-@given(st.lists(st.tuples(pixel, pixel), min_size=1, max_size=6), st.integers(1, 300), st.integers(1, 300))
-def test_any_value_above_1_makes_every_value_pixels(points, width, height):
-    assume(max(max(p) for p in points) > 1.0)
+@given(st.lists(st.tuples(off_frame, off_frame), min_size=1, max_size=6), st.integers(1, 300), st.integers(1, 300))
+def test_any_value_beyond_1_makes_every_value_pixels(points, width, height):
+    assume(max(abs(c) for p in points for c in p) > 1.0)
     got = parse_point_lists([list(p) for p in points], "p", width=width, height=height, inside=False)
     assert got == [[(float(x), float(y)) for x, y in points]]
 
