@@ -51,17 +51,21 @@ def label_videos(draw, max_labels=4):
     t = 1 + tf * groups
     flat = draw(st.lists(st.integers(0, k), min_size=t * gh * ch * gw * cw, max_size=t * gh * ch * gw * cw))
     labels = np.asarray(flat, np.uint8).reshape(t, gh * ch, gw * cw)
-    return labels, ch, cw, tf
+    num_labels = draw(st.sampled_from([None, k, k + 2]))  # the object count may exceed the labels shown
+    return labels, ch, cw, tf, num_labels
 
 
 @SETTINGS
 @given(label_videos())
 def test_token_grid_is_the_majority_with_ties_to_the_lower_label(case):
-    labels, ch, cw, tf = case
-    got = token_label_grid(torch.from_numpy(labels), (ch, cw), tf)
+    labels, ch, cw, tf, num_labels = case
+    got = token_label_grid(torch.from_numpy(labels), (ch, cw), tf, num_labels)
+    assert got.dtype == torch.long
     assert np.array_equal(got.numpy(), _majority_reference(labels, ch, cw, tf))
-    flat = token_labels(torch.from_numpy(labels), (ch, cw), tf)
+    flat = token_labels(torch.from_numpy(labels), (ch, cw), tf, num_labels)
     assert torch.equal(flat, got.flatten())  # Wan's (t, h, w) order
+    if ch == cw:
+        assert torch.equal(token_label_grid(torch.from_numpy(labels), ch, tf), got)  # an int cell is square
 
 
 @SETTINGS
