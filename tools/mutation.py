@@ -9,7 +9,9 @@ Results stay in the copy, so a second run resumes where the first stopped (``--f
     pip install "mutmut==3.8.1"
     nice -n 19 python tools/mutation.py                  # every group
     nice -n 19 python tools/mutation.py tokens types     # some groups
+    nice -n 19 python tools/mutation.py --quick types    # a focused subset (see QUICK)
     python tools/mutation.py --report                    # scores and survivors of what ran
+    python tools/mutation.py --report --workdir AFTER --compare BEFORE   # two runs, shared mutants
 
 Survivors are written to ``<workdir>/<group>/survivors.txt``; ``mutmut show NAME`` (run inside
 the group's copy) prints the diff of one.
@@ -66,6 +68,16 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
 
 # (prompts/lexicon.py is left out: it is word lists, whose string mutants say nothing about code)
 
+# ``--quick``: only these mutants (mutmut name globs) per group, the geometry a shared 2-core
+# machine can get through in well under an hour; groups not listed run whole
+QUICK: dict[str, list[str]] = {
+    "types": [
+        "ttm_core.types.trajectory.xǁMaskTrajectoryǁresized__mutmut_*",
+        "ttm_core.coords.x__scale__mutmut_*",
+        "ttm_core.types.objects.xǁObjectSetǁcentroids__mutmut_*",
+    ],
+}
+
 # statements starting on a matching line are not mutated (validation and its messages, notes)
 SKIP_LINES = [r"^\s*require\(", r"^\s*raise TTMInputError\(", r"^\s*raise LLMAnswerError\(", r"notes\.append\("]
 
@@ -120,26 +132,46 @@ def prepare(group: str, workdir: Path, fresh: bool) -> Path:
     return here
 
 
-def run(group: str, here: Path, max_children: int) -> int:
+def run(group: str, here: Path, max_children: int, quick: bool) -> int:
     mutmut = Path(sys.executable).with_name("mutmut")
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    cmd = [str(mutmut), "run", "--max-children", str(max_children)]
+    cmd = [str(mutmut), "run", "--max-children", str(max_children)] + (QUICK.get(group, []) if quick else [])
     print(f"== {group}: {' '.join(cmd)} in {here}", flush=True)
     with open(here / "mutmut.log", "w") as log:
         return subprocess.call(cmd, cwd=here, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
-def report(group: str, here: Path) -> dict[str, int]:
-    """Per-file counts from mutmut's result files; writes the group's survivors.txt."""
-    counts = {"killed": 0, "timeout": 0, "survived": 0, "no tests": 0, "not checked": 0, "other": 0}
-    survivors = []
+def statuses(here: Path) -> dict[str, str]:
+    """Mutant name -> status, from mutmut's result files (they are saved as mutants finish)."""
+    out = {}
     for meta in sorted((here / "mutants").rglob("*.py.meta")):
         data = json.loads(meta.read_text())
         for name, code in sorted(data.get("exit_code_by_key", {}).items()):
-            status = "killed" if code in KILLED else "timeout" if code in TIMEOUT else STATUS.get(code, "other")
-            counts[status] += 1
-            if status not in ("killed", "timeout"):
-                survivors.append(f"{status}\t{name}")
+            out[name] = "killed" if code in KILLED else "timeout" if code in TIMEOUT else STATUS.get(code, "other")
+    return out
+
+
+def compare(group: str, before: Path, after: Path) -> None:
+    """Scores of two runs on the mutants both have checked (a run may have been stopped early)."""
+    a, b = statuses(before / group), statuses(after / group)
+    both = [n for n in a if n in b and "not checked" not in (a[n], b[n])]
+    if not both:
+        return
+    caught = {"killed", "timeout"}
+    ka, kb = sum(a[n] in caught for n in both), sum(b[n] in caught for n in both)
+    print(f"{group:10s} on {len(both):4d} mutants checked in both: before {100 * ka / len(both):5.1f}%  "
+          f"after {100 * kb / len(both):5.1f}%  (newly killed {sum(b[n] in caught and a[n] not in caught for n in both)}, "
+          f"newly survived {sum(a[n] in caught and b[n] not in caught for n in both)})")
+
+
+def report(group: str, here: Path) -> dict[str, int]:
+    """Per-group counts from mutmut's result files; writes the group's survivors.txt."""
+    counts = {"killed": 0, "timeout": 0, "survived": 0, "no tests": 0, "not checked": 0, "other": 0}
+    survivors = []
+    for name, status in statuses(here).items():
+        counts[status] += 1
+        if status not in ("killed", "timeout", "not checked"):
+            survivors.append(f"{status}\t{name}")
     (here / "survivors.txt").write_text("\n".join(survivors) + "\n")
     tried = sum(v for k, v in counts.items() if k != "not checked")
     caught = counts["killed"] + counts["timeout"]
@@ -156,7 +188,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/ttm-mutation"))
     parser.add_argument("--max-children", type=int, default=1, help="parallel mutants (default 1)")
     parser.add_argument("--fresh", action="store_true", help="drop earlier results of these groups")
+    parser.add_argument("--quick", action="store_true", help="only the QUICK subset of the groups that have one")
     parser.add_argument("--report", action="store_true", help="only print the scores of earlier runs")
+    parser.add_argument("--compare", type=Path, metavar="WORKDIR",
+                        help="with --report: also score against another run's workdir, on shared mutants")
     args = parser.parse_args(argv)
     unknown = [g for g in args.groups if g not in GROUPS]
     if unknown:
@@ -164,9 +199,11 @@ def main(argv: list[str] | None = None) -> int:
     for group in args.groups or list(GROUPS):
         here = args.workdir / group
         if not args.report:
-            run(group, prepare(group, args.workdir, args.fresh), args.max_children)
+            run(group, prepare(group, args.workdir, args.fresh), args.max_children, args.quick)
         if (here / "mutants").exists():
             report(group, here)
+            if args.compare is not None and (args.compare / group / "mutants").exists():
+                compare(group, args.compare, args.workdir)
     return 0
 
 
