@@ -76,6 +76,13 @@ QUICK: dict[str, list[str]] = {
         "ttm_core.coords.x__scale__mutmut_*",
         "ttm_core.types.objects.xǁObjectSetǁcentroids__mutmut_*",
     ],
+    "motion": [
+        "ttm_core.motion.compose.x_paint_order__mutmut_*",
+        "ttm_core.motion.paths.x_resample_path__mutmut_*",
+        "ttm_core.motion.plan.x_keyframe_states__mutmut_*",
+        "ttm_core.motion.timeline.x_ease__mutmut_*",
+        "ttm_core.motion.timeline.x_frame_times__mutmut_*",
+    ],
 }
 
 # statements starting on a matching line are not mutated (validation and its messages, notes)
