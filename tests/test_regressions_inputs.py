@@ -47,6 +47,7 @@ def test_a_coordinate_of_exactly_one_is_normalised():
     assert parse_points('[{"x": 0.25, "y": 1}]', "p", width=100, height=50) == [(25.0, 50.0)]
     assert parse_boxes([0.0, 0.0, 1.0, 1.0], "b", width=100, height=50) == [(0.0, 0.0, 100.0, 50.0)]
     # one value above 1: pixels, all of them
+    assert parse_points([[1.5, 0.5]], "p", width=100, height=50) == [(1.5, 0.5)]
     assert parse_points([[1.0, 0.5], [2.0, 3.0]], "p", width=100, height=50) == [(1.0, 0.5), (2.0, 3.0)]
     assert parse_boxes([0.5, 0.5, 2.0, 1.0], "b", width=100, height=50) == [(0.5, 0.5, 2.0, 1.0)]
     # explicit choices override the guess

@@ -78,7 +78,10 @@ def test_resized_affine_maps_resized_points_like_the_original():
 
 def test_resize_there_and_back_is_the_identity():
     traj = image_to_motion(_box_objects(), {"dog": [{"t": 1.0, "dx": 0.2, "scale": 1.5, "rot": 20}]}, 5, "plan")
-    back = traj.resized(60, 90).resized(20, 30)
+    traj.scores["first_frame_iou"] = 0.5
+    big = traj.resized(60, 90)
+    assert torch.equal(big.depth, traj.depth) and big.scores == traj.scores  # z order and scores travel
+    back = big.resized(20, 30)
     assert torch.equal(back.labels, traj.labels)
     assert torch.allclose(back.affines, traj.affines, atol=1e-4)
     ok = ~torch.isnan(traj.anchors)
