@@ -137,7 +137,8 @@ def test_trajectory_resize_keeps_affine_consistent():
     big = traj.resized(80, 120)
     assert (big.height, big.width) == (80, 120)
     assert torch.allclose(big.affines[2, 0], torch.tensor([[1.0, 0.0, 8.0], [0.0, 1.0, -4.0]]), atol=1e-5)
-    assert torch.allclose(big.anchors[0, 0], traj.anchors[0, 0] * 2 + 0.0, atol=1e-5)
+    # pixel-centre convention: p' = s * (p + 0.5) - 0.5, the resized mask's centroid
+    assert torch.allclose(big.anchors[0, 0], traj.anchors[0, 0] * 2 + 0.5, atol=1e-5)
 
 
 def test_load_refuses_wrong_type_and_corrupt_file(tmp_path):

@@ -149,15 +149,24 @@ class MaskTrajectory:
         return cls(labels, list(objects.names), fps, anchors=anchors, affines=affines)
 
     def resized(self, height: int, width: int) -> "MaskTrajectory":
-        """Nearest-neighbour resize; geometric fields are rescaled to the new pixel grid."""
+        """Nearest-neighbour resize; anchors and affines are rescaled to the new pixel grid.
+
+        Every geometric field uses the pixel-centre convention, so after a resize an object's
+        anchor is still its mask centroid (for scales that keep whole pixels) and its affine still
+        maps frame-0 pixels onto the resized frame-t mask.
+        """
         if (height, width) == (self.height, self.width):
             return self
         labels = F.interpolate(self.labels.unsqueeze(1).float(), size=(height, width), mode="nearest-exact")
         sx, sy = width / self.width, height / self.height
-        anchors = None if self.anchors is None else self.anchors * torch.tensor([sx, sy])
+        # pixel-centre coordinates (integer = the centre of that pixel, as centroids are): pixel i
+        # spans [i - 0.5, i + 0.5], so a point maps as p' = s * (p + 0.5) - 0.5. Anchors, affines
+        # and the resized masks' centroids then agree.
+        s = torch.tensor([sx, sy])
+        anchors = None if self.anchors is None else (self.anchors + 0.5) * s - 0.5
         affines = None
         if self.affines is not None:
-            # pixel-centre coordinates: p' = s*(p+0.5)-0.5 ; conjugate each frame-0 -> frame-t map
+            # conjugate each frame-0 -> frame-t map by the same pixel-centre scaling
             scale = torch.tensor([[sx, 0, 0.5 * sx - 0.5], [0, sy, 0.5 * sy - 0.5], [0, 0, 1.0]])
             inv = torch.linalg.inv(scale)
             full = torch.cat([self.affines, torch.tensor([0, 0, 1.0]).expand(*self.affines.shape[:2], 1, 3)], -2)
