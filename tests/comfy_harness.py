@@ -276,7 +276,7 @@ def tiny_overrides() -> dict[str, dict]:
 
 
 def load_api_workflow(name: str) -> dict:
-    return json.loads((WORKFLOWS_DIR / f"{name}.api.json").read_text())
+    return json.loads((WORKFLOWS_DIR / "api" / f"{name}.json").read_text())  # not listed as templates
 
 
 def load_ui_workflow(name: str) -> dict:
@@ -295,8 +295,11 @@ def tiny_prompt(prompt: dict, overrides: dict | None = None) -> dict:
 
 
 def prepare_inputs(server: "ComfyServer") -> None:
-    """The example image the workflows' LoadImage reads, in the server's input folder."""
-    copy_into(WORKFLOWS_DIR / "ttm_example.png", server.input_dir)
+    """The example image the workflows' LoadImage reads: the pack puts it into the input folder
+    itself; ``server.example_image_copied`` records whether the harness had to (it must not)."""
+    server.example_image_copied = not (server.input_dir / "ttm_example.png").is_file()
+    if server.example_image_copied:
+        copy_into(WORKFLOWS_DIR / "ttm_example.png", server.input_dir)
 
 
 # ---- a stand-in OpenAI-compatible LLM server -----------------------------------------------------

@@ -1,0 +1,107 @@
+"""Native-path workflows: stage 2 on core ComfyUI Wan (``UNETLoader`` / ``CLIPLoader`` /
+``VAELoader`` -> the pack's patches -> ``KSamplerAdvanced`` -> ``VAEDecode``).
+
+Files are Comfy-Org's repackaged ones (the frontend offers them for download when missing).
+"""
+
+from __future__ import annotations
+
+from ttm_wf_diffusers import PROMPT, paths_nodes, plan_nodes, preview_nodes, segment_nodes
+from ttm_wf_nodes import MODEL_FILES, TEXT_ENCODER, Node
+
+# Wan's usual negative prompt (English gloss of the one Wan was trained with)
+NEGATIVE = ("vivid colours, overexposed, static, blurry details, subtitles, style, artwork, still frame, grey overall, "
+            "worst quality, low quality, JPEG artifacts, ugly, deformed, extra fingers, badly drawn hands or face, "
+            "fused fingers, cluttered background, three legs, walking backwards")
+FRAMES = 49
+
+
+def _name(key: str) -> str:
+    return MODEL_FILES[key]["name"]
+
+
+def _loader(node_id: int, kind: str, key: str, pos: tuple[int, int], links: dict | None = None) -> Node:
+    """A core loader set to a repackaged file, with its download entry."""
+    widget = {"UNETLoader": "unet_name", "VAELoader": "vae_name", "LoraLoaderModelOnly": "lora_name"}[kind]
+    return Node(node_id, kind, pos, {widget: _name(key)}, links or {}, models=[MODEL_FILES[key]])
+
+
+def _text_nodes(x: int) -> list[Node]:
+    """Text encoder and the prompts (ids 40-42)."""
+    return [
+        Node(40, "CLIPLoader", (x, 900), {"clip_name": TEXT_ENCODER, "type": "wan"}, models=[MODEL_FILES["umt5"]]),
+        Node(41, "CLIPTextEncode", (x + 380, 900), {"text": PROMPT}, {"clip": (40, "CLIP")}, title="Positive prompt"),
+        Node(42, "CLIPTextEncode", (x + 380, 1100), {"text": NEGATIVE}, {"clip": (40, "CLIP")}, title="Negative prompt"),
+    ]
+
+
+def _save(node_id: int, images: tuple[int, str], x: int, fps: float) -> Node:
+    return Node(node_id, "SaveAnimatedWEBP", (x, 560), {"filename_prefix": "ttm/video", "fps": fps, "quality": 90},
+                {"images": images})
+
+
+def ti2v_5b_nodes(x: int = 1140) -> list[Node]:
+    """Wan 2.2 TI2V-5B: one model, the image as frame 0 of the latent (ids 30-59)."""
+    return _text_nodes(x) + [
+        _loader(30, "UNETLoader", "ti2v_5b", (x, 560)),
+        _loader(31, "VAELoader", "vae22", (x, 1300)),
+        Node(32, "ModelSamplingSD3", (x + 380, 560), {"shift": 8.0}, {"model": (30, "MODEL")}),
+        Node(50, "Wan22ImageToVideoLatent", (x + 760, 1100), {"width": 1280, "height": 704, "length": FRAMES},
+             {"vae": (31, "VAE"), "start_image": (1, "IMAGE")}),
+        Node(51, "KSamplerAdvanced", (x + 1140, 560),
+             {"noise_seed": 42, "steps": 20, "cfg": 5.0, "sampler_name": "uni_pc", "scheduler": "simple"},
+             {"model": (32, "MODEL"), "positive": (41, "CONDITIONING"), "negative": (42, "CONDITIONING"),
+              "latent_image": (50, "LATENT")}),
+        Node(52, "VAEDecode", (x + 1520, 560), {}, {"samples": (51, "LATENT"), "vae": (31, "VAE")}),
+        _save(53, (52, "IMAGE"), x + 1900, 24.0),
+    ]
+
+
+def a14b_nodes(x: int = 1140) -> list[Node]:
+    """Wan 2.2 I2V-A14B: high-noise then low-noise expert, each with a 4-step lightx2v LoRA."""
+    return _text_nodes(x) + [
+        _loader(30, "UNETLoader", "i2v_a14b_high", (x, 560)),
+        _loader(33, "UNETLoader", "i2v_a14b_low", (x, 700)),
+        _loader(31, "VAELoader", "vae21", (x, 1300)),
+        _loader(34, "LoraLoaderModelOnly", "lightx2v_high", (x + 380, 560), {"model": (30, "MODEL")}),
+        _loader(35, "LoraLoaderModelOnly", "lightx2v_low", (x + 380, 700), {"model": (33, "MODEL")}),
+        Node(36, "ModelSamplingSD3", (x + 760, 560), {"shift": 5.0}, {"model": (34, "MODEL")}, title="Shift (high noise)"),
+        Node(37, "ModelSamplingSD3", (x + 760, 700), {"shift": 5.0}, {"model": (35, "MODEL")}, title="Shift (low noise)"),
+        Node(50, "WanImageToVideo", (x + 760, 1100), {"width": 832, "height": 480, "length": FRAMES},
+             {"positive": (41, "CONDITIONING"), "negative": (42, "CONDITIONING"), "vae": (31, "VAE"),
+              "start_image": (1, "IMAGE")}),
+        Node(51, "KSamplerAdvanced", (x + 1140, 560),
+             {"noise_seed": 42, "steps": 4, "cfg": 1.0, "sampler_name": "euler", "scheduler": "simple",
+              "end_at_step": 2, "return_with_leftover_noise": "enable"},
+             {"model": (36, "MODEL"), "positive": (50, "positive"), "negative": (50, "negative"),
+              "latent_image": (50, "latent")}, title="KSampler (high noise)"),
+        Node(54, "KSamplerAdvanced", (x + 1520, 560),
+             {"add_noise": "disable", "steps": 4, "cfg": 1.0, "sampler_name": "euler", "scheduler": "simple",
+              "start_at_step": 2},
+             {"model": (37, "MODEL"), "positive": (50, "positive"), "negative": (50, "negative"),
+              "latent_image": (51, "LATENT")}, title="KSampler (low noise)"),
+        Node(52, "VAEDecode", (x + 1900, 560), {}, {"samples": (54, "LATENT"), "vae": (31, "VAE")}),
+        _save(53, (52, "IMAGE"), x + 2280, 16.0),
+    ]
+
+
+def workflow_native_prompt_to_video() -> list[Node]:
+    """Image -> SAM2 -> LLM plan -> trajectory -> native Wan 2.2 TI2V-5B."""
+    return segment_nodes() + plan_nodes(llm=True) + preview_nodes(6, 1520) + ti2v_5b_nodes()
+
+
+def workflow_native_paths_to_video() -> list[Node]:
+    """Image -> SAM2 -> drawn paths -> trajectory -> native Wan 2.2 TI2V-5B."""
+    return segment_nodes() + paths_nodes() + preview_nodes(6, 1520) + ti2v_5b_nodes()
+
+
+def workflow_native_a14b_paths_to_video() -> list[Node]:
+    """Image -> SAM2 -> drawn paths -> native Wan 2.2 I2V-A14B (two experts, 4-step LoRA)."""
+    return segment_nodes() + paths_nodes() + preview_nodes(6, 1520) + a14b_nodes()
+
+
+WORKFLOWS = {
+    "ttm_native_prompt_to_video": workflow_native_prompt_to_video,
+    "ttm_native_paths_to_video": workflow_native_paths_to_video,
+    "ttm_native_a14b_paths_to_video": workflow_native_a14b_paths_to_video,
+}
