@@ -196,9 +196,15 @@ def install_example_image(source: Path) -> None:
 
     Early-2024 ComfyUI applies ``--input-directory`` only after loading the packs: then the copy
     waits for :func:`ensure_example_image` (called when the node list is built)."""
-    if comfy_available() and source.is_file():
+    if _inside_comfyui_server() and source.is_file():
         _example_image[:] = [source]
         ensure_example_image()
+
+
+def _inside_comfyui_server() -> bool:
+    """True only when a ComfyUI server loads the pack (not when a script imports ``comfy``)."""
+    server = sys.modules.get("server")
+    return getattr(getattr(server, "PromptServer", None), "instance", None) is not None
 
 
 def _input_dir_is_final() -> bool:
