@@ -37,6 +37,7 @@ from pathlib import Path
 from comfy_paths import BUNDLED_DIR, CURRENT_DIR, ROOT, current_problem
 
 PACK_DIR_NAME = "ComfyUI-ThroughTheMask"
+FIXTURE_NODES_DIR = ROOT / "tests" / "fixture_nodes"
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,9 @@ class ComfyServer:
         link = self.base / "custom_nodes" / PACK_DIR_NAME
         if not link.exists():
             link.symlink_to(ROOT, target_is_directory=True)
+        fixtures = self.base / "custom_nodes" / FIXTURE_NODES_DIR.name  # test-only loaders (tests/fixture_nodes)
+        if not fixtures.exists():
+            fixtures.symlink_to(FIXTURE_NODES_DIR, target_is_directory=True)
         yaml_path = self.base / "extra_model_paths.yaml"
         yaml_path.write_text(
             "ttm_tests:\n"
@@ -150,6 +154,8 @@ class ComfyServer:
             "  LLM: LLM\n"
             "  vae: vae\n"
             "  diffusion_models: diffusion_models\n"
+            "  text_encoders: text_encoders\n"
+            "  loras: loras\n"
             f"  custom_nodes: {self.base / 'custom_nodes'}\n"
         )
         cli = (self.kind.comfy_dir / "comfy" / "cli_args.py").read_text()
