@@ -10,6 +10,7 @@ fast kernels.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 
@@ -52,6 +53,20 @@ class TokenGroups:
         return TokenGroups(self.num_tokens, list(self.labels), [i.to(device) for i in self.index])
 
 
+AttentionFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
+"""``attention(q, k, v) -> out`` on [B, N, heads, dim] tensors (no mask, no dropout).
+
+Each adapter passes the attention its framework would run (diffusers' dispatcher, ComfyUI's
+``optimized_attention``), so the user's backend choice applies to our extra calls too.
+"""
+
+
+def sdpa_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """Plain PyTorch SDPA on the [B, N, heads, dim] layout (the framework-free default)."""
+    out = torch.nn.functional.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2))
+    return out.transpose(1, 2)
+
+
 def sdpa_bshd(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, backend=None) -> torch.Tensor:
     """Attention on diffusers' [B, S, heads, dim] layout through diffusers' dispatcher when present.
 
@@ -61,11 +76,17 @@ def sdpa_bshd(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, backend=None) -
     try:
         from diffusers.models.attention_dispatch import dispatch_attention_fn
     except ImportError:  # pragma: no cover - very old diffusers
-        dispatch_attention_fn = None
-    if dispatch_attention_fn is not None:
-        return dispatch_attention_fn(q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False, backend=backend)
-    out = torch.nn.functional.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2))
-    return out.transpose(1, 2)
+        return sdpa_attention(q, k, v)
+    return dispatch_attention_fn(q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False, backend=backend)
+
+
+def check_token_count(num_tokens: int, groups: TokenGroups, what: str = "masked attention") -> None:
+    """The token grid built from the trajectory must match the tokens the model attends over."""
+    if num_tokens != groups.num_tokens:
+        raise RuntimeError(
+            f"{what} got {num_tokens} tokens but the trajectory was reduced to "
+            f"{groups.num_tokens}; the token grid and the latent size disagree"
+        )
 
 
 def blend_grouped_attention(
@@ -75,18 +96,16 @@ def blend_grouped_attention(
     groups: TokenGroups,
     full: torch.Tensor | None,
     beta: float,
-    backend=None,
+    attention: AttentionFn | None = None,
 ) -> torch.Tensor:
     """``(1 - beta) * full + beta * same_object`` on [B, N, heads, dim] tensors.
 
     ``full`` is the ordinary attention output (may be None when ``beta == 1``); it is updated in
-    place group by group, so peak extra memory is one group's q/k/v/out.
+    place group by group, so peak extra memory is one group's q/k/v/out. ``attention`` runs
+    every partial call (``None``: plain PyTorch SDPA).
     """
-    if q.shape[1] != groups.num_tokens:
-        raise RuntimeError(
-            f"masked attention got {q.shape[1]} tokens but the trajectory was reduced to "
-            f"{groups.num_tokens}; the token grid and the latent size disagree"
-        )
+    attention = attention or sdpa_attention
+    check_token_count(q.shape[1], groups)
     groups = groups.to(q.device)
     if full is None:
         if beta != 1.0:
@@ -96,9 +115,9 @@ def blend_grouped_attention(
         out = full
     if groups.is_single_group:
         # every token shares one label: same-object attention *is* full attention
-        return out if full is not None else sdpa_bshd(q, k, v, backend)
+        return out if full is not None else attention(q, k, v)
     for idx in groups.index:
-        res = sdpa_bshd(q.index_select(1, idx), k.index_select(1, idx), v.index_select(1, idx), backend)
+        res = attention(q.index_select(1, idx), k.index_select(1, idx), v.index_select(1, idx))
         if full is not None and beta != 1.0:
             res = torch.lerp(out.index_select(1, idx), res.to(out.dtype), beta)
         out.index_copy_(1, idx, res.to(out.dtype))

@@ -7,11 +7,12 @@ stock.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import partial
 
 import torch
 
-from .grouped import TokenGroups, blend_grouped_attention, sdpa_bshd
+from .grouped import AttentionFn, TokenGroups, blend_grouped_attention, sdpa_bshd
+from .local_blend import LocalContext, blend_local_prompts
 from .schedule import GuidanceState
 from .wan_ops import (
     apply_rotary,
@@ -24,6 +25,11 @@ from .wan_ops import (
 )
 
 
+def diffusers_attention(backend=None) -> AttentionFn:
+    """The attention diffusers' stock processor runs (its dispatcher, the layer's backend)."""
+    return partial(sdpa_bshd, backend=backend)
+
+
 class MaskedSelfAttnProcessor:
     """``attn1``: ``(1 - beta) * full + beta * same_object`` after RoPE."""
 
@@ -33,7 +39,7 @@ class MaskedSelfAttnProcessor:
         self.beta = float(beta)
         self.state = state
         self.on_uncond = on_uncond
-        self._attention_backend = getattr(base, "_attention_backend", None)
+        self.attention = diffusers_attention(getattr(base, "_attention_backend", None))
 
     def active(self) -> bool:
         return self.beta > 0 and self.state.step_active() and (self.state.conditional or self.on_uncond)
@@ -47,17 +53,9 @@ class MaskedSelfAttnProcessor:
             query, key = apply_rotary(query, rotary_emb), apply_rotary(key, rotary_emb)
         full = None
         if self.beta < 1.0:
-            full = sdpa_bshd(query, key, value, self._attention_backend).type_as(query)
-        out = blend_grouped_attention(query, key, value, self.groups, full, self.beta, self._attention_backend)
+            full = self.attention(query, key, value).type_as(query)
+        out = blend_grouped_attention(query, key, value, self.groups, full, self.beta, self.attention)
         return output_projection(attn, out, query)
-
-
-@dataclass
-class LocalContext:
-    """One object's local prompt, already projected by this transformer's text embedder."""
-
-    label: int
-    embeds: torch.Tensor  # [B, L_valid, inner_dim], padding tokens removed
 
 
 class MaskedCrossAttnProcessor:
@@ -73,7 +71,7 @@ class MaskedCrossAttnProcessor:
         self.locals = locals_
         self.beta = float(beta)
         self.state = state
-        self._attention_backend = getattr(base, "_attention_backend", None)
+        self.attention = diffusers_attention(getattr(base, "_attention_backend", None))
 
     def active(self) -> bool:
         return self.beta > 0 and bool(self.locals) and self.state.conditional and self.state.step_active()
@@ -85,26 +83,13 @@ class MaskedCrossAttnProcessor:
         image_context, text_context = split_image_context(attn, encoder_hidden_states)
         query = project_query(attn, hidden_states)
         key, value = project_kv(attn, text_context)
-        out = sdpa_bshd(query, key, value, self._attention_backend).type_as(query)
-        groups = self.groups.to(query.device)
-        if query.shape[1] != groups.num_tokens:
-            raise RuntimeError(
-                f"masked cross-attention got {query.shape[1]} tokens, expected {groups.num_tokens}"
-            )
-        for local in self.locals:
-            idx = groups.get(local.label)
-            if idx is None:  # object absent from the token grid at this resolution
-                continue
-            ctx = local.embeds.to(device=query.device, dtype=text_context.dtype)
-            if ctx.shape[0] != query.shape[0]:
-                ctx = ctx.expand(query.shape[0], -1, -1)
-            k_loc, v_loc = project_kv(attn, ctx)
-            q_obj = query.index_select(1, idx)
-            res = sdpa_bshd(q_obj, k_loc, v_loc, self._attention_backend).type_as(out)
-            out.index_copy_(1, idx, torch.lerp(out.index_select(1, idx), res, self.beta))
+        out = self.attention(query, key, value).type_as(query)
+        dtype = text_context.dtype
+        blend_local_prompts(query, out, self.groups, self.locals, self.beta, self.attention,
+                            lambda ctx: project_kv(attn, ctx.to(dtype)))
         if image_context is not None:
             k_img, v_img = project_image_kv(attn, image_context)
-            img = sdpa_bshd(query, k_img, v_img, self._attention_backend).type_as(query)
+            img = self.attention(query, k_img, v_img).type_as(query)
             out = out.flatten(2, 3) + img.flatten(2, 3)
             out = out.unflatten(2, (attn.heads, -1))
         return output_projection(attn, out, query)
