@@ -7,7 +7,9 @@ explicit substitutions (nothing else changes):
 2. node classes: ``VAELoader`` / ``CLIPLoader`` -> the fixture loaders (same inputs; see
    ``fixture_nodes/__init__.py`` for the one config each substitutes);
 3. sizes: the stage-1 values of ``comfy_harness.tiny_overrides`` (tiny SAM2 / LLM, 5 frames),
-   a 64x32 video of 5 frames and 2 steps (A14B: 4 steps split 2 + 2, as shipped).
+   the example image shrunk to 64x32 (``TINY_IMAGE``, clicks and paths scaled with it, since the
+   latent must have the trajectory's size), a 64x32 video of 5 frames and 2 steps (A14B: 4 steps
+   split 2 + 2, as shipped).
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ TINY_FILE_OF = {  # shipped file (role) -> tiny file of the same role
     MODEL_FILES["umt5"]["name"]: tiny_files.FILES["umt5"],
 }
 FILE_INPUTS = ("unet_name", "vae_name", "clip_name", "lora_name")
+TINY_IMAGE = "ttm_example_tiny.png"
+POINT_INPUTS = {"TTMSegmentObjects": "positive_points", "TTMMotionFromPaths": "paths"}
 SIZE_NODES = ("Wan22ImageToVideoLatent", "WanImageToVideo")
 
 
@@ -54,11 +58,31 @@ def write_tiny_native_files(models_dir: Path, comfy_python: str = sys.executable
                    capture_output=True, timeout=600)
 
 
+def write_tiny_image(input_dir: Path) -> Path:
+    """The example image shrunk to the tiny video size, next to the original."""
+    from PIL import Image
+
+    with Image.open(ROOT / "workflows" / "ttm_example.png") as im:
+        target = input_dir / TINY_IMAGE
+        im.convert("RGB").resize(TINY_VIDEO, Image.BILINEAR).save(target)
+    return target
+
+
+def _scaled_points(text: str, sx: float, sy: float) -> str:
+    def scale(item):
+        if isinstance(item, list):
+            return [scale(i) for i in item]
+        return {**item, "x": round(item["x"] * sx), "y": round(item["y"] * sy)}
+
+    return json.dumps(scale(json.loads(text)))
+
+
 def tiny_native_overrides() -> dict[str, dict]:
-    """Widget values (node type -> values) for a tiny native run, file names aside."""
+    """Widget values (node type -> values) for a tiny native run, file names and points aside."""
     out = tiny_overrides()
     size = {"width": TINY_VIDEO[0], "height": TINY_VIDEO[1], "length": TINY_FRAMES}
     out.update({kind: size for kind in SIZE_NODES})
+    out["LoadImage"] = {"image": TINY_IMAGE}
     return out
 
 
@@ -74,6 +98,9 @@ def tiny_native_prompt(prompt: dict) -> dict:
         for name, value in overrides.get(node["class_type"], {}).items():
             if name in inputs:
                 inputs[name] = value
+        if node["class_type"] in POINT_INPUTS:  # the shipped points are on the 832x480 example image
+            name = POINT_INPUTS[node["class_type"]]
+            inputs[name] = _scaled_points(inputs[name], TINY_VIDEO[0] / 832, TINY_VIDEO[1] / 480)
         if node["class_type"] == "KSamplerAdvanced" and inputs["steps"] > 4:
             inputs["steps"] = 2
         node["class_type"] = SUBSTITUTES.get(node["class_type"], node["class_type"])

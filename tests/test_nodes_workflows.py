@@ -45,7 +45,7 @@ def test_ui_and_api_twins_agree(builder, pack, name):
     assert {str(n["id"]): n["type"] for n in ui["nodes"]} == {k: v["class_type"] for k, v in api.items()}
     assert all(set(node) == {"class_type", "inputs"} for node in api.values())
     for node in api.values():
-        assert node["class_type"] in pack.NODE_CLASS_MAPPINGS or node["class_type"] in builder.CORE_NODES
+        assert node["class_type"] in builder.definitions(pack)
     links = {link[0]: link for link in ui["links"]}
     for node in ui["nodes"]:  # every link is recorded on both ends, with matching types
         for slot, inp in enumerate(node["inputs"]):

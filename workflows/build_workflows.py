@@ -51,7 +51,9 @@ def definitions(pack=None) -> dict:
     """``{type: {"input": INPUT_TYPES, "output": [(name, type)]}}`` for our nodes and the core ones."""
     pack = pack or load_pack()
     out = dict(CORE_NODES)
-    for node_id, cls in pack.NODE_CLASS_MAPPINGS.items():
+    # the native nodes register only inside a ComfyUI with native Wan; their definitions need none
+    native = importlib.import_module(pack.__name__ + ".nodes.native")
+    for node_id, cls in {**pack.NODE_CLASS_MAPPINGS, **native.NODE_CLASS_MAPPINGS}.items():
         names = getattr(cls, "RETURN_NAMES", None) or cls.RETURN_TYPES
         out[node_id] = {"input": cls.INPUT_TYPES(), "output": list(zip(names, cls.RETURN_TYPES))}
     return out

@@ -14,6 +14,7 @@ NEGATIVE = ("vivid colours, overexposed, static, blurry details, subtitles, styl
             "worst quality, low quality, JPEG artifacts, ugly, deformed, extra fingers, badly drawn hands or face, "
             "fused fingers, cluttered background, three legs, walking backwards")
 FRAMES = 49
+WIDTH, HEIGHT = 832, 480  # the example image: the latent must have the trajectory's (the image's) size
 
 
 def _name(key: str) -> str:
@@ -40,17 +41,31 @@ def _save(node_id: int, images: tuple[int, str], x: int, fps: float) -> Node:
                 {"images": images})
 
 
+def _attention(node_id: int, model: tuple[int, str], positive: tuple[int, str], pos: tuple[int, int],
+               title: str | None = None) -> Node:
+    """Masked self/cross attention on one MODEL; its tagged positive goes to that MODEL's sampler."""
+    return Node(node_id, "TTMNativeMaskedAttention", pos, {},
+                {"model": model, "trajectory": (6, "trajectory"), "local_prompts": (43, "local_prompts"),
+                 "positive": positive}, title=title)
+
+
+def _local_prompts(x: int) -> Node:
+    return Node(43, "TTMNativeLocalPrompts", (x + 760, 900), {}, {"clip": (40, "CLIP"), "prompts": (5, "prompts")})
+
+
 def ti2v_5b_nodes(x: int = 1140) -> list[Node]:
     """Wan 2.2 TI2V-5B: one model, the image as frame 0 of the latent (ids 30-59)."""
     return _text_nodes(x) + [
         _loader(30, "UNETLoader", "ti2v_5b", (x, 560)),
         _loader(31, "VAELoader", "vae22", (x, 1300)),
         Node(32, "ModelSamplingSD3", (x + 380, 560), {"shift": 8.0}, {"model": (30, "MODEL")}),
-        Node(50, "Wan22ImageToVideoLatent", (x + 760, 1100), {"width": 1280, "height": 704, "length": FRAMES},
+        _local_prompts(x),
+        _attention(44, (32, "MODEL"), (41, "CONDITIONING"), (x + 760, 560)),
+        Node(50, "Wan22ImageToVideoLatent", (x + 760, 1100), {"width": WIDTH, "height": HEIGHT, "length": FRAMES},
              {"vae": (31, "VAE"), "start_image": (1, "IMAGE")}),
         Node(51, "KSamplerAdvanced", (x + 1140, 560),
              {"noise_seed": 42, "steps": 20, "cfg": 5.0, "sampler_name": "uni_pc", "scheduler": "simple"},
-             {"model": (32, "MODEL"), "positive": (41, "CONDITIONING"), "negative": (42, "CONDITIONING"),
+             {"model": (44, "model"), "positive": (44, "positive"), "negative": (42, "CONDITIONING"),
               "latent_image": (50, "LATENT")}),
         Node(52, "VAEDecode", (x + 1520, 560), {}, {"samples": (51, "LATENT"), "vae": (31, "VAE")}),
         _save(53, (52, "IMAGE"), x + 1900, 24.0),
@@ -67,18 +82,21 @@ def a14b_nodes(x: int = 1140) -> list[Node]:
         _loader(35, "LoraLoaderModelOnly", "lightx2v_low", (x + 380, 700), {"model": (33, "MODEL")}),
         Node(36, "ModelSamplingSD3", (x + 760, 560), {"shift": 5.0}, {"model": (34, "MODEL")}, title="Shift (high noise)"),
         Node(37, "ModelSamplingSD3", (x + 760, 700), {"shift": 5.0}, {"model": (35, "MODEL")}, title="Shift (low noise)"),
-        Node(50, "WanImageToVideo", (x + 760, 1100), {"width": 832, "height": 480, "length": FRAMES},
+        _local_prompts(x),
+        _attention(44, (36, "MODEL"), (50, "positive"), (x + 1140, 900), "TTM Native Masked Attention (high noise)"),
+        _attention(45, (37, "MODEL"), (50, "positive"), (x + 1140, 1100), "TTM Native Masked Attention (low noise)"),
+        Node(50, "WanImageToVideo", (x + 760, 1100), {"width": WIDTH, "height": HEIGHT, "length": FRAMES},
              {"positive": (41, "CONDITIONING"), "negative": (42, "CONDITIONING"), "vae": (31, "VAE"),
               "start_image": (1, "IMAGE")}),
         Node(51, "KSamplerAdvanced", (x + 1140, 560),
              {"noise_seed": 42, "steps": 4, "cfg": 1.0, "sampler_name": "euler", "scheduler": "simple",
               "end_at_step": 2, "return_with_leftover_noise": "enable"},
-             {"model": (36, "MODEL"), "positive": (50, "positive"), "negative": (50, "negative"),
+             {"model": (44, "model"), "positive": (44, "positive"), "negative": (50, "negative"),
               "latent_image": (50, "latent")}, title="KSampler (high noise)"),
         Node(54, "KSamplerAdvanced", (x + 1520, 560),
              {"add_noise": "disable", "steps": 4, "cfg": 1.0, "sampler_name": "euler", "scheduler": "simple",
               "start_at_step": 2},
-             {"model": (37, "MODEL"), "positive": (50, "positive"), "negative": (50, "negative"),
+             {"model": (45, "model"), "positive": (45, "positive"), "negative": (50, "negative"),
               "latent_image": (51, "LATENT")}, title="KSampler (low noise)"),
         Node(52, "VAEDecode", (x + 1900, 560), {}, {"samples": (54, "LATENT"), "vae": (31, "VAE")}),
         _save(53, (52, "IMAGE"), x + 2280, 16.0),
