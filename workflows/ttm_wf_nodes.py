@@ -26,7 +26,8 @@ def _float(default: float, lo: float = 0.0, hi: float = 100.0, **extra) -> tuple
     return ("FLOAT", {"default": default, "min": lo, "max": hi, **extra})
 
 
-_SIZE = {"width": _int(832, 16), "height": _int(480, 16), "length": _int(81, 1), "batch_size": _int(1, 1)}
+_SIZE = {"width": _int(832, 16, step=16), "height": _int(480, 16, step=16), "length": _int(81, 1, step=4),
+         "batch_size": _int(1, 1, 4096)}
 
 # core ComfyUI nodes used by the workflows; LoadImage and SaveAnimatedWEBP exist in early-2024
 # ComfyUI too, the others only in current ComfyUI (native Wan)
@@ -69,8 +70,8 @@ CORE_NODES = {
         "output": [("CONDITIONING", "CONDITIONING")],
     },
     "Wan22ImageToVideoLatent": {
-        "input": {"required": {"vae": ("VAE",), **{**_SIZE, "width": _int(1280, 32), "height": _int(704, 32),
-                                                   "length": _int(49, 1)}},
+        "input": {"required": {"vae": ("VAE",), **{**_SIZE, "width": _int(1280, 32, step=32),
+                                                   "height": _int(704, 32, step=32), "length": _int(49, 1, step=4)}},
                   "optional": {"start_image": ("IMAGE",)}},
         "output": [("LATENT", "LATENT")],
     },
