@@ -104,8 +104,15 @@ def split_names(value: str) -> list[str]:
     return [p for p in parts if p]
 
 
-def per_object_numbers(value: str, input_name: str):
-    """``"1.2"`` -> 1.2 for every object; ``"dog: 1.5, ball: 0.5"`` -> a dict; empty -> None."""
+def object_example(names, values: tuple[float, ...]) -> str:
+    """A valid ``name: number`` example for these objects (error fixes must be valid input)."""
+    return ", ".join(f"{n}: {v:g}" for n, v in zip(list(names) or ["dog", "ball"], values))
+
+
+def per_object_numbers(value: str, input_name: str, example: str = "dog: 1.5, ball: 0.8"):
+    """``"1.2"`` -> 1.2 for every object; ``"dog: 1.5, ball: 0.5"`` -> a dict; empty -> None.
+
+    ``example`` is the valid value the error message suggests (it must fit the input's range)."""
     value = (value or "").strip()
     if not value:
         return None
@@ -119,7 +126,7 @@ def per_object_numbers(value: str, input_name: str):
                 out[name.strip()] = float(number_text)
         return out
     except ValueError as exc:
-        raise TTMInputError(input_name, f"cannot read {value!r} as numbers.", "write one number, or name: number pairs like dog: 1.5, ball: 0.8.") from exc
+        raise TTMInputError(input_name, f"cannot read {value!r} as numbers.", f"write one number, or name: number pairs like {example}.") from exc
 
 
 # ---- errors -------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 from . import comfy_bridge as bridge
 from ._base import (
     CATEGORY, PROMPTS, TRAJECTORY, VIDEO_MODEL, boolean, first_image, integer, node_inputs, number,
-    per_object_numbers, socket, text, to_image_batch,
+    object_example, per_object_numbers, socket, text, to_image_batch,
 )
 
 
@@ -42,11 +42,12 @@ class TTMMotionToVideo:
                 "block_fraction": number(0.25, 0.0, 1.0, 0.05, "Fraction of transformer blocks (from the first) with masked attention."),
                 "step_fraction": number(0.4, 0.0, 1.0, 0.05, "Fraction of sampling steps (from the first) with masked attention."),
                 "anchoring": boolean(True, "Start from the warped reference video and hold the moving regions to it early on (needed for open weights to follow trajectories)."),
-                "t_weak": number(0.06, 0.0, 1.0, 0.01, "Anchoring: fraction of the schedule skipped by starting from the noised reference."),
-                "t_strong": number(0.14, 0.0, 1.0, 0.01, "Anchoring: until this fraction of the schedule the object regions are held to the reference."),
+                "t_weak": number(0.06, 0.0, 1.0, 0.01, "Anchoring: noise level sampling starts at, as a percent of the noise range (0 = pure noise, 1 = clean); the same noise level at any step count. 0.06 = step 3 of 50."),
+                "t_strong": number(0.14, 0.0, 1.0, 0.01, "Anchoring: noise level (percent, like t_weak) until which the object regions are held to the reference. 0.14 = step 7 of 50."),
             },
             "optional": {
                 "hold_strength": text("Optional per-object hold strength 0..1: one number for all or name: number pairs (dog: 1, ball: 0.5)."),
+                "hold_end": text("Optional per-object end of the hold, a noise-level percent like t_strong: name: number pairs (dog: 0.2, ball: 0.1); objects not named use t_strong."),
                 "cfg_low_noise": number(0.0, 0.0, 20.0, 0.1, "Wan 2.2 A14B only: guidance of the low-noise expert; 0 uses cfg."),
                 "hold_margin": integer(-1, -1, 256, "Anchoring: pixels the held region reaches beyond each object's mask; -1 uses the VAE's cell size."),
             },
@@ -54,14 +55,17 @@ class TTMMotionToVideo:
 
     def generate(self, video_model, image, trajectory, prompts, width, height, num_frames, steps, cfg, seed,
                  negative_prompt, beta_self, beta_cross, block_fraction, step_fraction, anchoring, t_weak, t_strong,
-                 hold_strength="", cfg_low_noise=0.0, hold_margin=-1):
+                 hold_strength="", cfg_low_noise=0.0, hold_margin=-1, hold_end=""):
         from ..ttm_core.pipeline import motion_to_video
 
         img = first_image(image)
         frames = int(num_frames) or trajectory.num_frames
-        hold = per_object_numbers(hold_strength, "hold_strength")
+        hold = per_object_numbers(hold_strength, "hold_strength", object_example(trajectory.names, (1.0, 0.5)))
         if isinstance(hold, float):
             hold = {name: hold for name in trajectory.names}
+        ends = per_object_numbers(hold_end, "hold_end", object_example(trajectory.names, (0.2, 0.1)))
+        if isinstance(ends, float):
+            ends = {name: ends for name in trajectory.names}
         model = video_model.get()
         try:
             with node_inputs({"pipe": "video_model", "pipe_or_model": "video_model", "num_inference_steps": "steps",
@@ -74,6 +78,7 @@ class TTMMotionToVideo:
                     beta_self=float(beta_self), beta_cross=float(beta_cross),
                     block_fraction=float(block_fraction), step_fraction=float(step_fraction),
                     anchoring=bool(anchoring), t_weak=float(t_weak), t_strong=float(t_strong), hold_strength=hold,
+                    hold_end=ends,
                     hold_margin=None if int(hold_margin) < 0 else int(hold_margin),
                     progress=bridge.progress_callback(int(steps)), interrupt=bridge.interrupt_callback(),
                 )

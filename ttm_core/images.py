@@ -96,3 +96,12 @@ def to_pil(image: Any):
 
     arr = (as_image(image).numpy() * 255.0).round().astype(np.uint8)
     return Image.fromarray(arr, mode="RGB")
+
+
+def resize_image(image: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """``[H, W, 3]`` float 0..1 resized (bilinear, antialiased) to ``height`` x ``width``."""
+    if image.shape[:2] == (height, width):
+        return image
+    x = image.permute(2, 0, 1).unsqueeze(0)
+    x = torch.nn.functional.interpolate(x, size=(height, width), mode="bilinear", antialias=True, align_corners=False)
+    return x[0].permute(1, 2, 0).clamp(0, 1)

@@ -1,12 +1,16 @@
-"""Native ComfyUI nodes (need a ComfyUI with ``comfy.ldm.wan``): one line per submodule below."""
+"""Native ComfyUI Wan nodes: patches and helpers on core MODEL / VAE / LATENT.
+
+Imported only when a current ComfyUI (with ``comfy.patcher_extension`` and Wan) is importable;
+the modules import ``comfy`` where they run. One line per submodule below.
+"""
 
 from __future__ import annotations
 
-from . import attention_nodes
+from . import anchoring, attention_nodes
 
 NODE_CLASS_MAPPINGS: dict[str, type] = {}
 NODE_DISPLAY_NAME_MAPPINGS: dict[str, str] = {}
-for _module in (attention_nodes,):
+for _module in (attention_nodes, anchoring):
     NODE_CLASS_MAPPINGS.update(_module.NODE_CLASS_MAPPINGS)
     NODE_DISPLAY_NAME_MAPPINGS.update(_module.NODE_DISPLAY_NAME_MAPPINGS)
 

@@ -15,37 +15,46 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import TTMInputError, require
+from .clocks import T_STRONG, T_WEAK, HoldClocks, flow_percent_to_sigma, schedule_percents
+from .hold import noising_path
 
 
 @dataclass(frozen=True)
 class AnchorConfig:
-    """``t_weak``/``t_strong`` are fractions of the schedule (Time-to-Move on Wan: 3 and 7 of 50)."""
+    """``t_weak``/``t_strong`` are noise-level percents (:mod:`.clocks`; Time-to-Move on Wan:
+    steps 3 and 7 of 50, kept exactly at 50 steps). ``hold_strength`` (0..1) and ``hold_end``
+    (a percent) override the hold per object by name."""
 
     enabled: bool = True
-    t_weak: float = 3 / 50
-    t_strong: float = 7 / 50
+    t_weak: float = T_WEAK
+    t_strong: float = T_STRONG
     hold_margin: int | None = None
     hold_strength: dict[str, float] = field(default_factory=dict)
     inpaint: str = "telea"
+    hold_end: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        require(0.0 <= self.t_weak <= 1.0, "t_weak", f"must be within 0..1, got {self.t_weak}.")
-        require(0.0 <= self.t_strong <= 1.0, "t_strong", f"must be within 0..1, got {self.t_strong}.")
-        require(
-            self.t_strong >= self.t_weak,
-            "t_strong",
-            f"({self.t_strong}) must be >= t_weak ({self.t_weak}): the hold region is anchored at least as long as the start.",
-        )
+        self.clocks  # validates t_weak, t_strong and the per-object ends
         for name, value in dict(self.hold_strength).items():
-            require(0.0 <= float(value) <= 1.0, "hold_strength", f"{name!r}: must be within 0..1, got {value}.")
+            require(0.0 <= float(value) <= 1.0, f"hold_strength[{name!r}]", f"must be within 0..1, got {value}.",
+                    f"write e.g. {name}: 0.5.")
 
-    def start_index(self, num_steps: int) -> int:
-        """Steps skipped at the start (sampling begins at this step of the schedule)."""
-        return min(num_steps - 1, int(round(self.t_weak * num_steps)))
+    @property
+    def clocks(self) -> HoldClocks:
+        return HoldClocks(self.t_weak, self.t_strong, dict(self.hold_end))
 
-    def strong_until(self, num_steps: int) -> int:
-        """Steps ``i < strong_until`` overwrite the hold region after they run."""
-        return min(num_steps, int(round(self.t_strong * num_steps)))
+    def start_index(self, scheduler) -> int:
+        """Steps skipped at the start (sampling begins at this step of the scheduler's schedule)."""
+        return self.clocks.start_step(scheduler_percents(scheduler))
+
+    def hold_until(self, scheduler, name: str | None = None) -> int:
+        """Steps ``i < hold_until`` overwrite (object ``name``'s part of) the hold region after they run."""
+        return self.clocks.hold_until(scheduler_percents(scheduler), name)
+
+    def latest_until(self, scheduler) -> int:
+        """Steps held by the object held longest (0: the hold never acts at this step count)."""
+        percents = scheduler_percents(scheduler)
+        return max(self.clocks.hold_until(percents, n) for n in [None, *self.hold_end])
 
 
 def is_flow_scheduler(scheduler) -> bool:
@@ -57,21 +66,45 @@ def is_flow_scheduler(scheduler) -> bool:
     )
 
 
-def noise_to_step(scheduler, x0: torch.Tensor, noise: torch.Tensor, index: int) -> torch.Tensor:
-    """``x0`` noised to the level of schedule step ``index``: ``(1 - sigma) x0 + sigma noise``.
+def scheduler_shift(scheduler) -> float:
+    """The flow shift a diffusers flow scheduler applies to its sigmas."""
+    cfg = scheduler.config
+    if getattr(cfg, "use_dynamic_shifting", False):
+        raise TTMInputError("anchoring", "cannot place the clocks on a dynamically shifted schedule.",
+                            "use Wan's UniPC / flow-match scheduler with a fixed shift.")
+    value = getattr(cfg, "flow_shift", None) if getattr(cfg, "use_flow_sigmas", False) else getattr(cfg, "shift", None)
+    return float(1.0 if value is None else value)
 
-    Read straight from ``scheduler.sigmas`` (``sigmas[i]`` belongs to ``timesteps[i]``; the last
-    entry is 0), so it does not depend on the scheduler's internal step counter.
-    """
+
+def scheduler_percent_to_sigma(scheduler):
+    """The scheduler's percent -> sigma map (ComfyUI's ``percent_to_sigma`` with its shift)."""
+    check_flow(scheduler)
+    shift = scheduler_shift(scheduler)
+    return lambda p: flow_percent_to_sigma(p, shift)
+
+
+def scheduler_percents(scheduler) -> list[float]:
+    """Noise-level percent of every sigma the scheduler will visit (after ``set_timesteps``)."""
+    return schedule_percents([float(s) for s in scheduler.sigmas], scheduler_percent_to_sigma(scheduler))
+
+
+def check_flow(scheduler) -> None:
     if not is_flow_scheduler(scheduler):
         raise TTMInputError(
             "anchoring",
             f"needs a flow-matching scheduler (Wan's default), got {type(scheduler).__name__}.",
             "turn anchoring off or use the model's own UniPC / flow-match scheduler.",
         )
-    sigma = scheduler.sigmas[index].to(device=x0.device, dtype=torch.float32)
-    out = (1.0 - sigma) * x0.float() + sigma * noise.float()
-    return out.to(x0.dtype)
+
+
+def noise_to_step(scheduler, x0: torch.Tensor, noise: torch.Tensor, index: int) -> torch.Tensor:
+    """``x0`` noised to the level of schedule step ``index``: ``(1 - sigma) x0 + sigma noise``.
+
+    Read straight from ``scheduler.sigmas`` (``sigmas[i]`` belongs to ``timesteps[i]``; the last
+    entry is 0), so it does not depend on the scheduler's internal step counter.
+    """
+    check_flow(scheduler)
+    return noising_path(x0, noise, scheduler.sigmas[index])
 
 
 def encode_reference(pipe, frames: torch.Tensor, device, *, consume: bool = False) -> torch.Tensor:

@@ -111,11 +111,15 @@ def hold_maps(
     margin: int,
     hold_out: np.ndarray,
     strength_out: np.ndarray | None,
+    owner_out: np.ndarray | None = None,
 ) -> None:
     """Dilated union of the held objects' masks in one frame, and the per-object strength map
     (max over objects of strength times the dilated mask). ``strengths`` maps held labels to
-    their strength; ``boxes`` are this frame's ``[K, 4]`` object boxes."""
+    their strength; ``boxes`` are this frame's ``[K, 4]`` object boxes. ``owner_out`` gets, per
+    held pixel, the object whose (strength-weighted) hold wins there, so per-object clocks can
+    split the hold map without changing its sum."""
     height, width = labels.shape
+    best = None if owner_out is None else np.zeros((height, width), np.float32)
     for k, value in strengths.items():
         x0, y0, x1, y1 = (int(v) for v in boxes[k - 1])
         if x0 < 0:
@@ -123,6 +127,11 @@ def hold_maps(
         x0, y0, x1, y1 = max(x0 - margin, 0), max(y0 - margin, 0), min(x1 + margin, width), min(y1 + margin, height)
         grown = dilate(labels[y0:y1, x0:x1] == k, kernel)
         hold_out[y0:y1, x0:x1] |= grown
+        if best is not None:
+            weight = np.float32(value if strength_out is not None else 1.0)
+            wins = grown & (weight > best[y0:y1, x0:x1])
+            owner_out[y0:y1, x0:x1][wins] = k
+            best[y0:y1, x0:x1][wins] = weight
         if strength_out is not None and value > 0:
             view = strength_out[y0:y1, x0:x1]
             np.maximum(view, grown * np.float32(value), out=view)

@@ -37,12 +37,15 @@ def check_strengths(value: Mapping[str, Any] | None, names: list[str], input_nam
         return [1.0] * len(names)
     require(isinstance(value, Mapping), input_name, f"must map object names to 0..1, got {type(value).__name__}.")
     unknown = [k for k in value if k not in names]
-    require(not unknown, input_name, f"names {unknown} are not objects of the trajectory; objects are {names}.")
+    example = f"{names[0]}: 0.5" if names else "leave it empty"
+    require(not unknown, input_name, f"names {unknown} are not objects of the trajectory; objects are {names}.",
+            f"name only those objects, e.g. {example}.")
     out = []
     for name in names:
         s = value.get(name, 1.0)
         ok = isinstance(s, (int, float, np.number)) and not isinstance(s, bool) and math.isfinite(float(s))
-        require(ok and 0.0 <= float(s) <= 1.0, f"{input_name}[{name!r}]", f"must be a number in 0..1, got {s!r}.")
+        require(ok and 0.0 <= float(s) <= 1.0, f"{input_name}[{name!r}]", f"must be a number in 0..1, got {s!r}.",
+                f"write e.g. {name}: 0.5.")
         out.append(float(s))
     return out
 

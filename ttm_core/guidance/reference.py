@@ -49,6 +49,7 @@ class ReferenceVideo:
     strength: torch.Tensor | None = None  # float32 [T, H, W] per-object hold strength, None = 1 on the mask
     hold_margin: int = 0
     notes: list[str] = field(default_factory=list)
+    owner: torch.Tensor | None = None  # uint8 [T, H, W], which object each held pixel's hold belongs to (0 = none)
 
     def __post_init__(self) -> None:
         t, h, w = self.hold_mask.shape
@@ -59,6 +60,8 @@ class ReferenceVideo:
         require(tuple(self.transforms.shape) == (t, k, 2, 3), "transforms", f"shape {tuple(self.transforms.shape)} != {(t, k, 2, 3)}.")
         if self.strength is not None:
             require(tuple(self.strength.shape) == (t, h, w), "strength", f"shape {tuple(self.strength.shape)} != {(t, h, w)}.")
+        if self.owner is not None:
+            require(tuple(self.owner.shape) == (t, h, w), "owner", f"shape {tuple(self.owner.shape)} != {(t, h, w)}.")
 
     @property
     def num_frames(self) -> int:
@@ -75,6 +78,14 @@ class ReferenceVideo:
     def hold_weights(self) -> torch.Tensor:
         """Float ``[T, H, W]`` in 0..1: how strongly each pixel is held (strength or the mask)."""
         return self.strength if self.strength is not None else self.hold_mask.float()
+
+    def object_hold_weights(self, name: str) -> torch.Tensor:
+        """The part of :meth:`hold_weights` that belongs to object ``name`` (they sum to it)."""
+        require(name in self.names, "name", f"{name!r} is not an object of the reference; objects are {self.names}.")
+        if self.owner is None:
+            require(len(self.names) == 1, "owner", "is missing: per-object hold weights need the owner map.")
+            return self.hold_weights()
+        return self.hold_weights() * (self.owner == self.names.index(name) + 1)
 
     def __repr__(self) -> str:
         return f"ReferenceVideo({self.num_frames} frames, {self.width}x{self.height}, objects={self.names})"
@@ -146,6 +157,7 @@ def build_reference_video(
     frames[:] = img
     shown = np.zeros((frames_n, height, width), dtype=np.uint8)
     hold = np.zeros((frames_n, height, width), dtype=bool)
+    owner = np.zeros((frames_n, height, width), dtype=np.uint8)
     held = {k: strengths[k - 1] for k in sources}
     strength = None if hold_strength is None else np.zeros((frames_n, height, width), dtype=np.float32)
     depth = None if trajectory.depth is None else trajectory.depth.numpy()
@@ -162,7 +174,7 @@ def build_reference_video(
             reveal_plate(frames[t], shown[t], plate, origin, hole, hole_boxes, hole_kernel)
         hold_maps(
             labels[t], boxes[t], held, hold_kernel, hold_margin,
-            hold[t], None if strength is None else strength[t],
+            hold[t], None if strength is None else strength[t], owner[t],
         )
         report(progress, t + 1, frames_n)
 
@@ -176,6 +188,7 @@ def build_reference_video(
         strength=None if strength is None else torch.from_numpy(strength),
         hold_margin=hold_margin,
         notes=notes,
+        owner=torch.from_numpy(owner),
     )
 
 

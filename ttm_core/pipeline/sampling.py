@@ -16,8 +16,12 @@ import torch
 
 from ..attention import GuidanceConfig, GuidanceState, masked_attention
 from ..callbacks import InterruptFn, ProgressFn, check_interrupt, report
-from ..images import as_image, to_pil
-from ..guidance.anchoring import AnchorConfig, encode_reference, latent_hold_map, noise_to_step
+from ..images import as_image, resize_image, to_pil
+from ..guidance.anchoring import (
+    AnchorConfig, encode_reference, latent_hold_map, noise_to_step, scheduler_percent_to_sigma,
+)
+from ..guidance.hold import HoldSchedule, ObjectHolds, clock_maps
+from ..guidance.clocks import T_STRONG, T_WEAK, check_per_object
 from ..tokens import token_labels
 from ..types import MaskTrajectory
 from .inputs import (
@@ -38,14 +42,6 @@ def _cache_context(model, name: str):
 
 def _unwrap(pipe_or_model):
     return getattr(pipe_or_model, "pipe", pipe_or_model)
-
-
-def _resize_image(image: torch.Tensor, height: int, width: int) -> torch.Tensor:
-    if image.shape[:2] == (height, width):
-        return image
-    x = image.permute(2, 0, 1).unsqueeze(0)
-    x = torch.nn.functional.interpolate(x, size=(height, width), mode="bilinear", antialias=True, align_corners=False)
-    return x[0].permute(1, 2, 0).clamp(0, 1)
 
 
 @torch.no_grad()
@@ -70,10 +66,11 @@ def motion_to_video(
     step_fraction: float = 0.4,
     blocks: Sequence[int] | None = None,
     anchoring: bool | AnchorConfig = True,
-    t_weak: float = 3 / 50,
-    t_strong: float = 7 / 50,
+    t_weak: float = T_WEAK,
+    t_strong: float = T_STRONG,
     hold_margin: int | None = None,
     hold_strength: dict[str, float] | None = None,
+    hold_end: dict[str, float] | None = None,
     max_sequence_length: int = 512,
     progress: ProgressFn | None = None,
     interrupt: InterruptFn | None = None,
@@ -85,7 +82,9 @@ def motion_to_video(
     it is handed to the pipeline as the 8-bit PIL image the stock pipeline expects and resized
     to ``height`` x ``width`` by the pipeline. ``prompts`` is a :class:`PromptPlan` (or a global
     prompt string). Guidance: ``beta_self``/``beta_cross`` (0 turns each off), block and step
-    windows, and dual-clock ``anchoring`` with ``t_weak``/``t_strong`` fractions of the schedule.
+    windows, and dual-clock ``anchoring`` with ``t_weak``/``t_strong`` noise-level percents
+    (:mod:`ttm_core.guidance.clocks`; the defaults are steps 3 and 7 at 50 steps), per-object
+    ``hold_strength`` (0..1) and ``hold_end`` (a percent) by object name.
     With ``return_info`` a dict of what was applied is returned too.
     """
     pipe = as_i2v_pipeline(_unwrap(pipe))
@@ -107,11 +106,12 @@ def motion_to_video(
     )
     anchor = anchoring if isinstance(anchoring, AnchorConfig) else AnchorConfig(
         enabled=bool(anchoring), t_weak=t_weak, t_strong=t_strong, hold_margin=hold_margin,
-        hold_strength=dict(hold_strength or {}),
+        hold_strength=dict(hold_strength or {}), hold_end=dict(hold_end or {}),
     )
+    check_per_object(anchor.hold_end, trajectory.names, "hold_end", anchor.t_strong)
     has_objects = trajectory.num_objects > 0 and bool(trajectory.visible.any())
     use_attention = guidance.enabled and has_objects
-    use_anchor = anchor.enabled and has_objects and anchor.strong_until(require_steps) > 0
+    use_anchor = anchor.enabled and has_objects
 
     pil = to_pil(image_t)
     traj = trajectory.resized(int(height), int(width))
@@ -144,6 +144,7 @@ def motion_to_video(
 
         pipe.scheduler.set_timesteps(require_steps, device=device)
         timesteps = pipe.scheduler.timesteps
+        use_anchor = use_anchor and anchor.latest_until(pipe.scheduler) > 0
 
         image_in = pipe.video_processor.preprocess(pil, height=height, width=width).to(device, dtype=torch.float32)
         generator = torch.Generator(device="cpu").manual_seed(int(seed))
@@ -158,11 +159,12 @@ def motion_to_video(
         start, strong_until = 0, 0
         noise = latents
         z_ref = hold = None
+        schedule = None
         if use_anchor:
             from ..guidance.reference import build_reference_video
 
             ref = build_reference_video(
-                _resize_image(image_t, int(height), int(width)),
+                resize_image(image_t, int(height), int(width)),
                 traj,
                 # default margin: one latent cell, so held cells cover the object's border
                 hold_margin=layout.vae_spatial if anchor.hold_margin is None else anchor.hold_margin,
@@ -170,10 +172,17 @@ def motion_to_video(
                 hold_strength=anchor.hold_strength or None,
                 interrupt=interrupt,
             )
-            hold = latent_hold_map(ref.hold_weights(), layout.vae_spatial, layout.vae_temporal).to(device)
+            def pool(weights):
+                return latent_hold_map(weights, layout.vae_spatial, layout.vae_temporal).to(device)
+
+            hold = pool(ref.hold_weights())
+            objects = ObjectHolds(list(ref.names), ref.owner, anchor.hold_end) if anchor.hold_end else None
+            # per-object clocks: one map per object (they sum to ``hold``), one schedule for both paths
+            schedule = HoldSchedule(clock_maps(ref.hold_weights(), objects, anchor.t_strong, pool),
+                                    pipe.scheduler.sigmas, scheduler_percent_to_sigma(pipe.scheduler))
             z_ref = encode_reference(pipe, ref.frames, device, consume=True)
             del ref  # full-resolution frames are not needed once encoded
-            start, strong_until = anchor.start_index(require_steps), anchor.strong_until(require_steps)
+            start, strong_until = anchor.start_index(pipe.scheduler), schedule.steps_held
             latents = noise_to_step(pipe.scheduler, z_ref, noise, start)
             if hasattr(pipe.scheduler, "set_begin_index"):
                 pipe.scheduler.set_begin_index(start)
@@ -223,9 +232,10 @@ def motion_to_video(
                         )[0]
                         noise_pred = noise_uncond + scale * (noise_pred - noise_uncond)
                 latents = pipe.scheduler.step(noise_pred, t, latents, return_dict=False)[0]
-                if z_ref is not None and i < strong_until:
+                weight = None if schedule is None else schedule.weight_at_step(i)
+                if z_ref is not None and weight is not None:
                     target = noise_to_step(pipe.scheduler, z_ref, noise, i + 1)
-                    latents = torch.lerp(latents, target.to(latents.dtype), hold.to(latents.dtype))
+                    latents = torch.lerp(latents, target.to(latents.dtype), weight.to(latents.dtype))
                 report(progress, i - start + 1, total)
 
         check_interrupt(interrupt)  # the decode of a long clip takes a while: last chance to stop
