@@ -101,7 +101,7 @@ def tiny_native_prompt(prompt: dict) -> dict:
         if node["class_type"] in POINT_INPUTS:  # the shipped points are on the 832x480 example image
             name = POINT_INPUTS[node["class_type"]]
             inputs[name] = _scaled_points(inputs[name], TINY_VIDEO[0] / 832, TINY_VIDEO[1] / 480)
-        if node["class_type"] == "KSamplerAdvanced" and inputs["steps"] > 4:
+        if node["class_type"] in ("KSamplerAdvanced", "TTMAnchorStartStep") and inputs["steps"] > 4:
             inputs["steps"] = 2
         node["class_type"] = SUBSTITUTES.get(node["class_type"], node["class_type"])
     return out

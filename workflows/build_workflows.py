@@ -25,7 +25,7 @@ WIDGET_TYPES = {"INT", "FLOAT", "STRING", "BOOLEAN"}
 if str(HERE) not in sys.path:  # the graph modules next to this file (prefixed names: no clashes)
     sys.path.insert(0, str(HERE))
 
-from ttm_wf_nodes import CORE_NODES, EXAMPLE_IMAGE, Node  # noqa: E402
+from ttm_wf_nodes import CORE_NODES, EXAMPLE_IMAGE, SAMPLERS, SCHEDULERS, Node  # noqa: E402
 import ttm_wf_diffusers  # noqa: E402
 import ttm_wf_native  # noqa: E402
 
@@ -55,8 +55,31 @@ def definitions(pack=None) -> dict:
     native = importlib.import_module(pack.__name__ + ".nodes.native")
     for node_id, cls in {**pack.NODE_CLASS_MAPPINGS, **native.NODE_CLASS_MAPPINGS}.items():
         names = getattr(cls, "RETURN_NAMES", None) or cls.RETURN_TYPES
-        out[node_id] = {"input": cls.INPUT_TYPES(), "output": list(zip(names, cls.RETURN_TYPES))}
+        out[node_id] = {"input": _input_types(cls), "output": list(zip(names, cls.RETURN_TYPES))}
     return out
+
+
+def _input_types(cls) -> dict:
+    """``cls.INPUT_TYPES()``; a native node that lists core samplers gets the core table's lists
+    (same order, same first entry: all the builder reads) when no ComfyUI is importable."""
+    try:
+        return cls.INPUT_TYPES()
+    except ImportError:
+        import types
+
+        saved = {name: sys.modules.get(name) for name in ("comfy", "comfy.samplers")}
+        comfy = types.ModuleType("comfy")
+        comfy.samplers = types.ModuleType("comfy.samplers")
+        comfy.samplers.KSampler = type("KSampler", (), {"SAMPLERS": SAMPLERS, "SCHEDULERS": SCHEDULERS})
+        sys.modules.update({"comfy": comfy, "comfy.samplers": comfy.samplers})
+        try:
+            return cls.INPUT_TYPES()
+        finally:
+            for name, module in saved.items():
+                if module is None:
+                    sys.modules.pop(name, None)
+                else:
+                    sys.modules[name] = module
 
 
 def _is_widget(decl) -> bool:

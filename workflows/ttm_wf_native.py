@@ -14,6 +14,8 @@ NEGATIVE = ("vivid colours, overexposed, static, blurry details, subtitles, styl
             "worst quality, low quality, JPEG artifacts, ugly, deformed, extra fingers, badly drawn hands or face, "
             "fused fingers, cluttered background, three legs, walking backwards")
 FRAMES = 49
+TI2V_SAMPLER = {"steps": 20, "sampler_name": "uni_pc", "scheduler": "simple"}  # keep TTMAnchorStartStep equal
+A14B_SAMPLER = {"steps": 4, "sampler_name": "euler", "scheduler": "simple"}  # 4-step LoRA: cfg 1
 WIDTH, HEIGHT = 832, 480  # the example image: the latent must have the trajectory's (the image's) size
 
 
@@ -49,6 +51,26 @@ def _attention(node_id: int, model: tuple[int, str], positive: tuple[int, str], 
                  "positive": positive}, title=title)
 
 
+def _anchoring(x: int, latent: tuple[int, str], models: dict[int, tuple[int, str]], margin: int) -> list[Node]:
+    """Reference video + hold mask -> anchor latent (ids 46-47) -> anchoring on each MODEL (ids in ``models``)."""
+    nodes = [
+        Node(46, "TTMReferenceVideo", (x + 1140, 1300), {"hold_margin": margin},
+             {"image": (1, "IMAGE"), "trajectory": (6, "trajectory")}),
+        Node(47, "TTMAnchorLatent", (x + 1520, 1300), {}, {"vae": (31, "VAE"), "reference": (46, "reference"),
+                                                           "latent": latent}),
+    ]
+    for node_id, model in models.items():
+        nodes.append(Node(node_id, "TTMAnchoring", (x + 1520, 560 + 140 * len(nodes)), {},
+                          {"model": model, "anchor_latent": (47, "latent"), "hold_mask": (46, "hold_mask"),
+                           "hold": (46, "hold")}))
+    return nodes
+
+
+def _start_step(model: tuple[int, str], x: int, **sampler) -> Node:
+    """t_weak -> the sampler's start_at_step (same steps / sampler / scheduler as the sampler)."""
+    return Node(49, "TTMAnchorStartStep", (x + 1520, 1000), sampler, {"model": model})
+
+
 def _local_prompts(x: int) -> Node:
     return Node(43, "TTMNativeLocalPrompts", (x + 760, 900), {}, {"clip": (40, "CLIP"), "prompts": (5, "prompts")})
 
@@ -63,12 +85,13 @@ def ti2v_5b_nodes(x: int = 1140) -> list[Node]:
         _attention(44, (32, "MODEL"), (41, "CONDITIONING"), (x + 760, 560)),
         Node(50, "Wan22ImageToVideoLatent", (x + 760, 1100), {"width": WIDTH, "height": HEIGHT, "length": FRAMES},
              {"vae": (31, "VAE"), "start_image": (1, "IMAGE")}),
-        Node(51, "KSamplerAdvanced", (x + 1140, 560),
-             {"noise_seed": 42, "steps": 20, "cfg": 5.0, "sampler_name": "uni_pc", "scheduler": "simple"},
-             {"model": (44, "model"), "positive": (44, "positive"), "negative": (42, "CONDITIONING"),
-              "latent_image": (50, "LATENT")}),
-        Node(52, "VAEDecode", (x + 1520, 560), {}, {"samples": (51, "LATENT"), "vae": (31, "VAE")}),
-        _save(53, (52, "IMAGE"), x + 1900, 24.0),
+        *_anchoring(x, (50, "LATENT"), {48: (44, "model")}, margin=16),
+        _start_step((48, "model"), x, **TI2V_SAMPLER),
+        Node(51, "KSamplerAdvanced", (x + 1900, 560), {"noise_seed": 42, "cfg": 5.0, **TI2V_SAMPLER},
+             {"model": (48, "model"), "positive": (44, "positive"), "negative": (42, "CONDITIONING"),
+              "latent_image": (47, "latent"), "start_at_step": (49, "start_at_step")}),
+        Node(52, "VAEDecode", (x + 2280, 560), {}, {"samples": (51, "LATENT"), "vae": (31, "VAE")}),
+        _save(53, (52, "IMAGE"), x + 2660, 24.0),
     ]
 
 
@@ -88,18 +111,18 @@ def a14b_nodes(x: int = 1140) -> list[Node]:
         Node(50, "WanImageToVideo", (x + 760, 1100), {"width": WIDTH, "height": HEIGHT, "length": FRAMES},
              {"positive": (41, "CONDITIONING"), "negative": (42, "CONDITIONING"), "vae": (31, "VAE"),
               "start_image": (1, "IMAGE")}),
-        Node(51, "KSamplerAdvanced", (x + 1140, 560),
-             {"noise_seed": 42, "steps": 4, "cfg": 1.0, "sampler_name": "euler", "scheduler": "simple",
-              "end_at_step": 2, "return_with_leftover_noise": "enable"},
-             {"model": (44, "model"), "positive": (44, "positive"), "negative": (50, "negative"),
-              "latent_image": (50, "latent")}, title="KSampler (high noise)"),
-        Node(54, "KSamplerAdvanced", (x + 1520, 560),
-             {"add_noise": "disable", "steps": 4, "cfg": 1.0, "sampler_name": "euler", "scheduler": "simple",
-              "start_at_step": 2},
-             {"model": (45, "model"), "positive": (45, "positive"), "negative": (50, "negative"),
+        *_anchoring(x, (50, "latent"), {48: (44, "model"), 55: (45, "model")}, margin=8),
+        _start_step((48, "model"), x, **A14B_SAMPLER),
+        Node(51, "KSamplerAdvanced", (x + 1900, 560),
+             {"noise_seed": 42, "cfg": 1.0, **A14B_SAMPLER, "end_at_step": 2, "return_with_leftover_noise": "enable"},
+             {"model": (48, "model"), "positive": (44, "positive"), "negative": (50, "negative"),
+              "latent_image": (47, "latent"), "start_at_step": (49, "start_at_step")}, title="KSampler (high noise)"),
+        Node(54, "KSamplerAdvanced", (x + 2280, 560),
+             {"add_noise": "disable", "cfg": 1.0, **A14B_SAMPLER, "start_at_step": 2},
+             {"model": (55, "model"), "positive": (45, "positive"), "negative": (50, "negative"),
               "latent_image": (51, "LATENT")}, title="KSampler (low noise)"),
-        Node(52, "VAEDecode", (x + 1900, 560), {}, {"samples": (54, "LATENT"), "vae": (31, "VAE")}),
-        _save(53, (52, "IMAGE"), x + 2280, 16.0),
+        Node(52, "VAEDecode", (x + 2660, 560), {}, {"samples": (54, "LATENT"), "vae": (31, "VAE")}),
+        _save(53, (52, "IMAGE"), x + 3040, 16.0),
     ]
 
 
