@@ -21,17 +21,13 @@ from pathlib import Path
 
 from comfy_harness import ROOT, TINY_FRAMES, TINY_VIDEO, tiny_overrides
 
-sys.path.insert(0, str(ROOT / "workflows"))
-from ttm_wf_nodes import MODEL_FILES  # noqa: E402
+from fixture_nodes import SUBSTITUTES, tiny_files
+
+sys.path.insert(0, str(ROOT / "workflows"))  # the builder's graph modules
+from ttm_wf_nodes import CORE_NODES, MODEL_FILES  # noqa: E402
 import ttm_wf_native  # noqa: E402
 
 sys.path.remove(str(ROOT / "workflows"))
-
-sys.path.insert(0, str(ROOT / "tests" / "fixture_nodes"))
-import tiny_files  # noqa: E402
-
-sys.path.pop(0)
-from fixture_nodes import SUBSTITUTES  # noqa: E402
 
 NATIVE_WORKFLOW_NAMES = tuple(ttm_wf_native.WORKFLOWS)
 TINY_FILE_OF = {  # shipped file (role) -> tiny file of the same role

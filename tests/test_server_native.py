@@ -19,7 +19,7 @@ from PIL import Image, ImageSequence
 
 from comfy_harness import PACK_DIR_NAME, ROOT, TINY_FRAMES, TINY_VIDEO, load_api_workflow, load_ui_workflow
 from native_workflows import (
-    NATIVE_WORKFLOW_NAMES, SUBSTITUTES, tiny_native_prompt, write_tiny_image, write_tiny_native_files,
+    CORE_NODES, NATIVE_WORKFLOW_NAMES, SUBSTITUTES, tiny_native_prompt, write_tiny_image, write_tiny_native_files,
 )
 
 pytestmark = [pytest.mark.server, pytest.mark.slow,
@@ -35,17 +35,6 @@ def native_server(comfy_server):
     return comfy_server
 
 
-def _core_table():
-    import sys
-
-    sys.path.insert(0, str(ROOT / "workflows"))
-    try:
-        from ttm_wf_nodes import CORE_NODES
-    finally:
-        sys.path.remove(str(ROOT / "workflows"))
-    return CORE_NODES
-
-
 def _webp_frames(path) -> np.ndarray:
     with Image.open(path) as im:
         return np.stack([np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(im)])
@@ -53,7 +42,7 @@ def _webp_frames(path) -> np.ndarray:
 
 def test_core_node_table_matches_the_servers_definitions(comfy_server):
     info = comfy_server.get("/object_info")
-    for node_type, table in _core_table().items():
+    for node_type, table in CORE_NODES.items():
         real = info[node_type]["input"]
         for section in ("required", "optional"):
             ours, theirs = table["input"].get(section, {}), real.get(section, {})

@@ -1,9 +1,8 @@
 """``python -m ttm_core.bench native``: core ComfyUI sampling of a tiny native Wan, stock vs guided.
 
-One invocation runs, each in a fresh process, core's KSamplerAdvanced path
-(``comfy.sample.sample``) on the same tiny random Wan 2.2 TI2V-5B-layout model (loaded through
-``comfy.sd.load_diffusion_model_state_dict``, what UNETLoader calls), latent, noise, sampler,
-steps and seed:
+One invocation runs core's KSamplerAdvanced path (``comfy.sample.sample``) on the same tiny
+random Wan 2.2 TI2V-5B-layout model (loaded through ``comfy.sd.load_diffusion_model_state_dict``,
+what UNETLoader calls), latent, noise sample, sampler, steps and seed, in three cases:
 
 - **stock**: the core MODEL, the ``Wan22ImageToVideoLatent``-style latent, from step 0;
 - **guided**: the same MODEL with the pack's default *TTM Native Masked Attention* (per-object
@@ -12,7 +11,11 @@ steps and seed:
 - **guided, start at t_weak**: as the shipped workflows run it (``start_at_step`` from
   *TTM Anchor Start Step*), which skips the steps before t_weak.
 
-It prints wall-time and peak-memory ratios per step count. The reference video and its VAE
+It prints wall-time and peak-memory ratios per step count. Wall time: best of ``--repeats``
+calls in one process that interleaves the cases round by round (a busy machine slows all alike).
+Peak memory: one fresh process per case, holding the same inputs and warmed up by one call of
+every case (so the first call's one-off imports are in every baseline), the resident (or CUDA)
+peak of one more call of that case. The reference video and its VAE
 encode (done once, before sampling) are not part of the timed call; the encoded reference is a
 seeded stand-in of the right shape. ComfyUI is imported inside the worker from ``--comfyui``
 (default ``$TTM_COMFYUI_DIR`` or ``.cache/comfyui-current``); ``ttm_core`` itself never
@@ -91,7 +94,8 @@ def _embeds(tokens: int, seed: int) -> torch.Tensor:
     return out
 
 
-def _worker(spec: dict) -> dict:
+def _runs(spec: dict, cases) -> dict:
+    """Case -> (call running core sampling once, its start step); all on one loaded model."""
     import importlib
 
     comfy = _import_comfy(Path(spec["comfyui"]), spec["device"])
@@ -99,7 +103,7 @@ def _worker(spec: dict) -> dict:
     # the pack's own copy of ttm_core: its nodes check types against those classes
     _scene = importlib.import_module("ttm_bench_pack.ttm_core.bench.pipeline")._scene
     torch.set_grad_enabled(False)
-    model = _tiny_model(comfy, spec)
+    stock_model = _tiny_model(comfy, spec)
     h, w, n, steps = spec["height"], spec["width"], spec["frames"], spec["steps"]
     image, trajectory = _scene(h, w, n)
     frames, lh, lw = (n - 1) // 4 + 1, h // 16, w // 16
@@ -109,51 +113,72 @@ def _worker(spec: dict) -> dict:
     mask[:, :, 0] = 0.0  # what Wan22ImageToVideoLatent returns: frame 0 is the clean image
     samples = torch.zeros(1, 48, frames, lh, lw)
     samples[:, :, :1] = z_image
-    latent = {"samples": samples, "noise_mask": mask}
+    stock_latent = {"samples": samples, "noise_mask": mask}
     positive, negative = [[_embeds(12, 2), {}]], [[_embeds(20, 3), {}]]
-    # both runs hold the same inputs (the local prompts too); only the MODEL, the tag and the latent differ
+    # every case holds the same inputs (the local prompts too); only the MODEL, the tag and the latent differ
     local = {name: [[_embeds(6, 10 + k), {}]] for k, name in enumerate(trajectory.names)}
-    sampler, scheduler, cfg, start = spec["sampler"], spec["scheduler"], 5.0, 0
+    sampler, scheduler, cfg = spec["sampler"], spec["scheduler"], 5.0
     attention, anchoring = native.attention_nodes, native.anchoring
-    # both runs build the hold mask (and so load the same libraries) before the timed call
     _, hold_mask, hold = anchoring.TTMReferenceVideo().build(image[None], trajectory, w, h, 16, "telea")
-    if spec["what"] != "stock":
-        model, positive = attention.TTMNativeMaskedAttention().patch(
-            model, trajectory, 0.5, 0.7, 0.25, "", 0.0, 0.4, local_prompts=attention.LocalPrompts(local),
-            positive=positive)
-        latent = {"samples": samples * (1.0 - mask) + z_ref * mask, "noise_mask": mask}  # as TTM Anchor Latent
-        (model,) = anchoring.TTMAnchoring().patch(model, latent, hold_mask, 0.14, hold)
-        if spec["what"] == "guided":
-            (start,) = anchoring.TTMAnchorStartStep().start(model, steps, sampler, scheduler, 0.06)
-    noise = comfy.sample.prepare_noise(latent["samples"], spec["seed"])
+    guided_model, tagged = attention.TTMNativeMaskedAttention().patch(
+        stock_model, trajectory, 0.5, 0.7, 0.25, "", 0.0, 0.4, local_prompts=attention.LocalPrompts(local),
+        positive=positive)
+    anchor = {"samples": samples * (1.0 - mask) + z_ref * mask, "noise_mask": mask}  # as TTM Anchor Latent
+    (guided_model,) = anchoring.TTMAnchoring().patch(guided_model, anchor, hold_mask, 0.14, hold)
+    (t_weak_step,) = anchoring.TTMAnchorStartStep().start(guided_model, steps, sampler, scheduler, 0.06)
+    setups = {"stock": (stock_model, positive, stock_latent, 0), "guided_same_start": (guided_model, tagged, anchor, 0),
+              "guided": (guided_model, tagged, anchor, t_weak_step)}
+    noise = comfy.sample.prepare_noise(samples, spec["seed"])  # the same noise sample for every case
     cuda = spec["device"] != "cpu" and torch.cuda.is_available()
 
-    def run():
-        out = comfy.sample.sample(model, noise, steps, cfg, sampler, scheduler, positive, negative, latent["samples"],
-                                  start_step=start, last_step=steps, force_full_denoise=True,
-                                  noise_mask=latent["noise_mask"], disable_pbar=True, seed=spec["seed"])
-        if cuda:
-            torch.cuda.synchronize()
-        return out
+    def make(model, pos, latent, start):
+        def run():
+            out = comfy.sample.sample(model, noise, steps, cfg, sampler, scheduler, pos, negative, latent["samples"],
+                                      start_step=start, last_step=steps, force_full_denoise=True,
+                                      noise_mask=latent["noise_mask"], disable_pbar=True, seed=spec["seed"])
+            if cuda:
+                torch.cuda.synchronize()
+            return out
+        return run
 
-    run()  # warm-up: moves the model to the device and does first-call imports, as a first prompt does
-    best, peak, before = math.inf, 0.0, 0.0
+    return {case: (make(*setups[case]), setups[case][3]) for case in cases}, cuda
+
+
+def _memory_worker(spec: dict) -> dict:
+    """Peak memory of one case, in a process holding the same inputs as every case's."""
+    runs, cuda = _runs(spec, list(WHAT))
+    for warm, _ in runs.values():  # every case once: the model on the device, every first-call import done
+        warm()
+    run, start = runs[spec["what"]]
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
+        before = torch.cuda.memory_allocated() / 2**20
+        run()
+        peak = torch.cuda.max_memory_allocated() / 2**20
+    else:
+        before = current_rss_kb() / 1024
+        with RssPeak() as watch:
+            run()
+        peak = watch.peak_mb
+    return {"peak_total_mb": peak, "peak_extra_mb": peak - before, "start_step": start}
+
+
+def _time_worker(spec: dict) -> dict:
+    """Best wall time per case, the cases interleaved round by round (load drifts hit all alike)."""
+    runs, _ = _runs(spec, list(WHAT))
+    best = {case: math.inf for case in runs}
+    for case, (run, _) in runs.items():
+        run()  # warm-up
     for _ in range(max(1, spec["repeats"])):
-        if cuda:
-            torch.cuda.reset_peak_memory_stats()
-            before = torch.cuda.memory_allocated() / 2**20
+        for case, (run, _) in runs.items():
             begin = time.perf_counter()
             run()
-            best = min(best, time.perf_counter() - begin)
-            peak = max(peak, torch.cuda.max_memory_allocated() / 2**20)
-        else:
-            before = current_rss_kb() / 1024
-            with RssPeak() as watch:
-                begin = time.perf_counter()
-                run()
-                best = min(best, time.perf_counter() - begin)
-            peak = max(peak, watch.peak_mb)
-    return {"seconds": best, "peak_total_mb": peak, "peak_extra_mb": peak - before, "start_step": start}
+            best[case] = min(best[case], time.perf_counter() - begin)
+    return best
+
+
+def _worker(spec: dict) -> dict:
+    return _time_worker(spec) if spec["what"] == "time" else _memory_worker(spec)
 
 
 class RssPeak:
@@ -214,8 +239,9 @@ def main(argv: list[str] | None = None) -> int:
           " memory ratio | ratio above the state before |")
     print("|---|---|---|---|---|---|---|---|---|")
     for steps in args.steps:
-        results = {what: run_worker("ttm_core.bench.native", {**base, "steps": steps, "what": what})
-                   for what in WHAT}
+        seconds = run_worker("ttm_core.bench.native", {**base, "steps": steps, "what": "time"})
+        results = {what: {**run_worker("ttm_core.bench.native", {**base, "steps": steps, "what": what}),
+                          "seconds": seconds[what]} for what in WHAT}
         stock = results["stock"]
         for what, r in results.items():
             print(f"| {steps} | {WHAT[what]} | {r['start_step']} | {r['seconds']:.2f} | {r['peak_total_mb']:.0f} | "
