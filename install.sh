@@ -14,7 +14,7 @@ DEV=0
 PY=${PYTHON:-python3}
 VENV=.venv
 
-say() { printf '\n[install] %s\n' "$*"; }
+say() { printf '\n[install %4ss] %s\n' "$SECONDS" "$*"; }
 
 if [ ! -x "$VENV/bin/python" ]; then
   say "creating $VENV"

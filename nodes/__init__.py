@@ -22,11 +22,11 @@ for _module in (loaders, segment, prompts, motion, video, visualize, convert, fi
 
 
 def _native_available() -> bool:
-    """A current ComfyUI (wrappers, native Wan) is importable: the native nodes can register."""
+    """Native Wan nodes need a ComfyUI with ``comfy.ldm.wan`` (the early-2024 one has none)."""
     import importlib.util
 
     try:
-        return all(importlib.util.find_spec(m) is not None for m in ("comfy.patcher_extension", "comfy.ldm.wan"))
+        return importlib.util.find_spec("comfy") is not None and importlib.util.find_spec("comfy.ldm.wan") is not None
     except (ImportError, ValueError):
         return False
 

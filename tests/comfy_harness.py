@@ -10,9 +10,10 @@ Three kinds of server are known:
 - ``env``: any other checkout named by ``COMFYUI_DIR``, started with ``COMFYUI_PYTHON``
   (default: the test interpreter).
 
-CI runs the first two. A kind that cannot run either skips (nothing to test: no source for the
-current tree, ``COMFYUI_DIR`` unset) or fails (``fatal``: a source exists but was not
-provisioned, or the bundled tree is missing while ``CI`` is set).
+CI runs the first two; ``env`` is tested only when ``COMFYUI_DIR`` is set. A kind that cannot
+run either skips (nothing to test: no source for the current tree) or fails (``fatal``: a source
+exists but was not provisioned, ``COMFYUI_DIR`` has no ``main.py``, or the bundled tree is
+missing while ``CI`` is set).
 
 Each server gets its own temp folder: ``custom_nodes/<pack>`` (a symlink to this repo), input,
 output, temp and user folders, and an ``extra_model_paths.yaml`` pointing at a models tree, so
@@ -76,7 +77,10 @@ def _env_kind() -> ServerKind:
     return ServerKind("env", path, os.environ.get("COMFYUI_PYTHON") or sys.executable)
 
 
-SERVER_KINDS = ("bundled", "current", "env")
+def server_kind_names() -> list[str]:
+    """The kinds the server tests are parametrized over: ``env`` only when ``COMFYUI_DIR`` is set
+    (nothing to test otherwise, and no skip line per test in the summary)."""
+    return ["bundled", "current"] + (["env"] if os.environ.get("COMFYUI_DIR") else [])
 
 
 def server_kinds() -> list[ServerKind]:
@@ -85,10 +89,12 @@ def server_kinds() -> list[ServerKind]:
 
 
 def tree_listing(tree: Path) -> dict[str, tuple[int, int]]:
-    """Relative path -> (size, mtime) of every file of ``tree`` except ``.git`` and byte-code caches."""
+    """Relative path -> (size, mtime) of every file of ``tree`` except ``.git`` and byte-code caches,
+    and -> (-1, 0) of every folder (an empty ``user/`` is a write too)."""
     out = {}
     for dirpath, dirnames, filenames in os.walk(tree):
         dirnames[:] = [d for d in dirnames if d not in (".git", "__pycache__")]
+        out.update({str((Path(dirpath) / d).relative_to(tree)): (-1, 0) for d in dirnames})
         for name in filenames:
             path = Path(dirpath) / name
             if not name.endswith(".pyc") and not path.is_symlink():

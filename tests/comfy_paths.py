@@ -32,6 +32,7 @@ BUNDLED_DIR = ROOT / ".cache" / "comfyui"
 CURRENT_DIR = ROOT / ".cache" / "comfyui-current"
 SHARED_CURRENT = ROOT.parent / "shared" / "comfyui"
 STAMP_NAME = ".ttm-provisioned.json"
+MIN_VERSION = (0, 3, 64)  # the first release with everything the native Wan adapter uses
 # the core torch packages stay the project's own (torchaudio has no wheel for its torch)
 SKIPPED_REQUIREMENTS = {"torch", "torchvision", "torchaudio"}
 _IGNORED = {".git", "__pycache__", ".pytest_cache", STAMP_NAME}
@@ -49,11 +50,17 @@ def _shared_candidates() -> list[Path]:
 
 
 def current_sources() -> list[Path]:
-    """Places a current ComfyUI may come from, in order of preference."""
+    """Places a current ComfyUI may come from, in order of preference: ``$COMFYUI_SRC``, the
+    shared tree beside the repo, then the source the provisioned copy was made from (so a copy
+    made with ``COMFYUI_SRC`` set stays checked against its clone when the variable is unset)."""
     out = []
     if os.environ.get("COMFYUI_SRC"):
         out.append(Path(os.environ["COMFYUI_SRC"]).expanduser())
-    return out + _shared_candidates()
+    out += _shared_candidates()
+    recorded = _stamp().get("source")
+    if recorded and Path(recorded) not in out:
+        out.append(Path(recorded))
+    return out
 
 
 def current_source() -> Path | None:
@@ -65,6 +72,14 @@ def _version(tree: Path) -> str:
     text = (tree / "comfyui_version.py").read_text() if (tree / "comfyui_version.py").is_file() else ""
     return next((line.split("=", 1)[1].strip().strip("\"'") for line in text.splitlines()
                  if line.startswith("__version__")), "unknown")
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    parts = []
+    for part in version.split("."):
+        digits = "".join(c for c in part if c.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
 
 
 def source_fingerprint(tree: Path) -> str:
@@ -83,9 +98,9 @@ def source_fingerprint(tree: Path) -> str:
     return digest.hexdigest()
 
 
-def _stamp(tree: Path = CURRENT_DIR) -> dict:
+def _stamp() -> dict:
     try:
-        return json.loads((tree / STAMP_NAME).read_text())
+        return json.loads((CURRENT_DIR / STAMP_NAME).read_text())
     except (OSError, ValueError):
         return {}
 
@@ -96,19 +111,35 @@ def current_comfyui_dir() -> Path | None:
     return CURRENT_DIR if (CURRENT_DIR / "main.py").is_file() and _stamp() else None
 
 
-def current_problem() -> tuple[str, bool]:
+_PROBLEMS: dict[tuple, tuple[str, bool]] = {}
+
+
+def current_problem(fresh: bool = False) -> tuple[str, bool]:
     """``("", False)`` when the current tree is ready; else (reason, fatal).
 
     Not fatal only when no source exists at all (nothing could have been provisioned);
     a source that exists but was not (or no longer matches what was) provisioned is fatal.
+    Checked once per process (the fingerprint reads the whole source) unless ``fresh``.
     """
+    key = (CURRENT_DIR, tuple(current_sources()))
+    if fresh or key not in _PROBLEMS:
+        _PROBLEMS[key] = _check_current()
+    return _PROBLEMS[key]
+
+
+def _check_current() -> tuple[str, bool]:
     source = current_source()
+    if source is None and current_comfyui_dir() is not None:
+        source = CURRENT_DIR  # its source is gone (e.g. a deleted clone): the copy is all there is
     if source is None:
         return current_missing_reason(), False
     if current_comfyui_dir() is None:
         return current_missing_reason(), True
     stamp = _stamp()
-    if stamp.get("fingerprint") != source_fingerprint(source):
+    if _version_tuple(_version(source)) < MIN_VERSION:
+        return (f"{source} is ComfyUI {_version(source)}, older than "
+                f"{'.'.join(map(str, MIN_VERSION))}: point COMFYUI_SRC at a newer checkout"), True
+    if source != CURRENT_DIR and stamp.get("fingerprint") != source_fingerprint(source):
         return (f"{CURRENT_DIR} is stale: it was copied from {stamp.get('source')} (ComfyUI "
                 f"{stamp.get('version')}) but {source} (ComfyUI {_version(source)}) differs now: "
                 "run `bash install.sh --dev`"), True
@@ -153,9 +184,9 @@ def import_current_comfy(*modules: str):
     import importlib
 
     tree = require_current_comfyui()
-    loaded = sys.modules.get("comfy")
-    if loaded is not None and Path(loaded.__file__).resolve().parent.parent != tree.resolve():
-        raise RuntimeError(f"another ComfyUI's comfy package is already imported: {loaded.__file__}")
+    loaded = sys.modules.get("comfy")  # a namespace package (no __init__.py): look at its __path__
+    if loaded is not None and [Path(p).resolve() for p in loaded.__path__] != [(tree / "comfy").resolve()]:
+        raise RuntimeError(f"another comfy package is already imported: {list(loaded.__path__)}")
     wanted = ("comfy.cli_args", "comfy.hooks", "comfy.sd", "comfy.model_patcher", "comfy.samplers", *modules)
     if loaded is not None and all(name in sys.modules for name in wanted):
         return loaded

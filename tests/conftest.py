@@ -132,6 +132,9 @@ def one_thread():
 
 
 # ---- real ComfyUI servers (tests/test_server*.py, tests/test_browser*.py) ------------------------
+from comfy_harness import server_kind_names  # noqa: E402  (stdlib only: cheap at collection)
+
+
 @pytest.fixture(scope="session")
 def tiny_models_dir(tmp_path_factory):
     """A models tree written by ``python -m ttm_core tiny-models`` (the CLI under test)."""
@@ -143,14 +146,14 @@ def tiny_models_dir(tmp_path_factory):
     return root
 
 
-@pytest.fixture(scope="session", params=["bundled", "current", "env"])
+@pytest.fixture(scope="session", params=server_kind_names())
 def comfy_server(request, tiny_models_dir, tmp_path_factory):
     """One real ComfyUI per server kind and session, with this pack and the tiny models.
 
     Kinds (``comfy_harness.server_kinds``): ``bundled`` (early-2024), ``current`` (v0.3.64+,
-    ``.cache/comfyui-current``) and ``env`` (``COMFYUI_DIR``). A kind skips only when there is
-    nothing to test (no source for the current tree, no ``COMFYUI_DIR``); a source that was not
-    provisioned fails. Pytest orders the tests so that one server runs at a time.
+    ``.cache/comfyui-current``) and, when ``COMFYUI_DIR`` is set, ``env``. A kind skips only when
+    there is nothing to test (no source for the current tree); a source that was not provisioned
+    fails. Pytest orders the tests so that one server runs at a time.
     """
     from comfy_harness import ComfyServer, prepare_inputs, server_kinds
 

@@ -1,9 +1,9 @@
 """Shared helpers for in-process tests against the current ComfyUI (native Wan).
 
-- :func:`import_comfy` puts the current tree (``tests/comfy_paths.py``) on ``sys.path`` in CPU
-  mode. ComfyUI's top-level ``nodes.py`` / ``node_helpers.py`` clash with our ``nodes/`` package
-  and ``tests/node_helpers.py``; comfy's own modules (``comfy.*``) do not import them, and the pack
-  never imports them either, so tests only ever need ``comfy.*``.
+- :func:`import_comfy` imports ``comfy`` from the current tree in CPU mode (through
+  ``comfy_paths.import_current_comfy``). ComfyUI's top-level ``nodes.py`` / ``node_helpers.py``
+  clash with our ``nodes/`` package and ``tests/node_helpers.py``; the native adapter never imports
+  them, so tests only need ``comfy.*``.
 - :func:`tiny_wan_checkpoint` writes a seeded random native Wan single file (T2V / I2V / TI2V)
   and :func:`load_native` loads it through ``comfy.sd.load_diffusion_model`` (what UNETLoader
   calls), so model detection, dtype handling and the ModelPatcher are ComfyUI's own.
@@ -14,13 +14,12 @@
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 
-from comfy_paths import current_comfyui_dir, current_missing_reason, current_sources
+from comfy_paths import import_current_comfy
 
 # variant -> (model_type, in_dim, out_dim); the I2V file carries the CLIP image branch (img_emb)
 VARIANTS = {"t2v": ("t2v", 16, 16), "i2v": ("i2v", 36, 16), "ti2v": ("t2v", 48, 48)}
@@ -28,35 +27,18 @@ TEXT_DIM = 4096  # model detection keeps Wan's UMT5 width
 CLIP_TOKENS = 257  # CLIP-H penultimate tokens of Wan 2.1 I2V
 
 
-def comfy_tree() -> Path:
-    """The provisioned current ComfyUI; skip only when no source for one exists at all."""
-    path = current_comfyui_dir()
-    if path is not None:
-        return path
-    if not any((p / "main.py").is_file() for p in current_sources()):
-        pytest.skip(current_missing_reason())
-    pytest.fail(current_missing_reason())
+COMFY_MODULES = ("comfy.model_management", "comfy.sample", "comfy.sd", "comfy.lora", "comfy.utils", "comfy.ops",
+                 "comfy.ldm.wan.model", "comfy.clip_vision", "comfy.context_windows", "comfy.supported_models",
+                 "comfy.patcher_extension")
 
 
 def import_comfy():
-    """Import ``comfy`` from the current tree in CPU mode; returns the ``comfy`` package."""
-    tree = comfy_tree()
-    loaded = sys.modules.get("comfy")
-    if loaded is not None:
-        where = Path(getattr(loaded, "__path__", [""])[0]).resolve()
-        if where != (tree / "comfy").resolve():
-            pytest.fail(f"comfy was already imported from {where}, not from the current tree {tree}")
-    elif str(tree) not in sys.path:
-        sys.path.insert(0, str(tree))
-    import comfy.cli_args
+    """Import ``comfy`` from the current tree in CPU mode (``comfy_paths.import_current_comfy``).
 
-    comfy.cli_args.args.cpu = True
-    import comfy.model_management  # noqa: F401  (reads args.cpu once)
-    import comfy.sample  # noqa: F401
-    import comfy.sd  # noqa: F401
-    import comfy.ldm.wan.model  # noqa: F401
-
-    return sys.modules["comfy"]
+    Skips only when no source for a current ComfyUI exists; fails when one exists but is not
+    provisioned. ComfyUI's top-level ``nodes`` / ``folder_paths`` stay unimportable.
+    """
+    return import_current_comfy(*COMFY_MODULES)
 
 
 def native_pack(pack):

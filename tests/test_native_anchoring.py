@@ -25,7 +25,7 @@ def patch_with(anchoring, z, mask, end, hold=None):
 
 
 def start_at(anchoring, model, steps, sampler, t_weak):
-    return anchoring.TTMAnchorStartStep().start(model, steps, sampler, "simple", t_weak)[0]
+    return anchoring.TTMAnchorStartStep().start(model, steps, sampler, "simple", t_weak)["result"][0]
 
 
 @pytest.mark.parametrize("steps", [4, 20])
@@ -89,15 +89,19 @@ def test_partial_cells_hold_by_their_mean_weight(native_models, anchoring):
     expected[..., 5, 5] = 0.25
     expected[:, :, 1, 7, 7] = 0.25
     rec = Recorder()
-    patched = rec.around(model, patch_with(anchoring, z, mask, 0.5))
-    run(patched, {"samples": z}, 4, "euler", 0, seed=SEED)
+    patched = rec.around(model, patch_with(anchoring, z, mask, 0.8))  # steps 1 and 2 held
+    run(patched, {"samples": z}, 4, "euler", 1, seed=SEED)  # start below sigma 1, where path != state
     sigmas = core_sigmas(model, 4, "euler")
     zp, noise = processed(model, z), core_noise(z, SEED)
-    sigma, x, _ = rec.outer[0]
-    _, x_in, _ = rec.inner[0]
-    path = (1 - sigmas[0]) * zp + sigmas[0] * noise
-    want = x + expected * (path - x)
-    assert float((x_in - want).abs().max()) <= 1e-5
+    for k in range(2):  # step 1 starts on the path everywhere; from step 2 on, partial cells are off it
+        _, x, _ = rec.outer[k]
+        _, x_in, _ = rec.inner[k]
+        path = (1 - sigmas[1 + k]) * zp + sigmas[1 + k] * noise
+        if k:
+            partial = ((expected > 0) & (expected < 1)).expand_as(x)
+            assert float((path - x)[partial].abs().min()) > 1e-4  # so the weight there is visible
+        want = x + expected * (path - x)
+        assert float((x_in - want).abs().max()) <= 1e-5, k
 
 
 def test_ti2v_first_frame_equals_stock(native_models, anchoring):
@@ -214,3 +218,60 @@ def test_same_noise_levels_at_4_and_50_steps(native_models, anchoring):
     assert ranges[50][0] == pytest.approx(3 / 50, abs=1e-3) and ranges[50][1] == pytest.approx(7 / 50, abs=1e-3)
     for a, b in zip(ranges[4], ranges[50]):
         assert abs(a - b) <= 0.25 + 1e-9, ranges
+
+
+def test_per_object_hold_end_native(native_models, anchoring):
+    """``ball`` released at 0.3, ``dog`` held until 0.7 (TTM Native Reference Video's hold)."""
+    from pipeline_helpers import make_image, two_object_trajectory
+
+    _, model = native_models("t2v")
+    traj = two_object_trajectory(64, 64, 9, moving=False)
+    _, mask, hold = anchoring.TTMReferenceVideo().build(make_image(64, 64)[None], traj, 0, 0, 0, "none",
+                                                         hold_end="ball: 0.3")
+    z, _ = anchor_case()
+    rec = Recorder()
+    patched = rec.around(model, patch_with(anchoring, z, mask, 0.7, hold))
+    run(patched, {"samples": z}, 8, "euler", 0, seed=SEED)
+    shift = float(model.get_model_object("model_sampling").shift)
+    sigmas = core_sigmas(model, 8, "euler")
+    ball_steps, dog_steps = expected_held(sigmas, shift, 0.3), expected_held(sigmas, shift, 0.7)
+    assert 0 < ball_steps < dog_steps < 8
+    parts = dict(hold.split(mask))
+    dog, ball = (cell_mask(parts[n]).expand_as(z) for n in ("dog", "ball"))
+    assert dog.any() and ball.any()
+    zp, noise = processed(model, z), core_noise(z, SEED)
+    for i, ((_, x, _), (_, x_in, _)) in enumerate(zip(rec.outer, rec.inner)):
+        path = (1 - sigmas[i]) * zp + sigmas[i] * noise
+        for cells, steps in ((dog, dog_steps), (ball, ball_steps)):
+            if i < steps:
+                assert float((x_in - path)[cells].abs().max()) <= 1e-6, i
+            else:
+                assert torch.equal(x_in[cells], x[cells]), i
+
+
+def test_anchoring_with_masked_attention(native_models, anchoring, pack):
+    """Both native patches on one MODEL (attention first, as the workflows chain them): the hold
+    stays exact and the attention patch still acts."""
+    from pipeline_helpers import two_object_trajectory
+
+    _, model = native_models("t2v")
+    z, mask = anchor_case()
+    attention = native_pack(pack).attention_nodes.TTMNativeMaskedAttention()
+    traj = two_object_trajectory(64, 64, 9)
+
+    def both(m):
+        guided, _ = attention.patch(m, traj, 1.0, 0.0, 1.0, "", 0.0, 1.0)
+        return anchoring.TTMAnchoring().patch(guided, {"samples": z}, mask, 0.55)[0]
+
+    rec = Recorder()
+    out = run(rec.around(model, both), {"samples": z}, 8, "euler", 1, seed=SEED)
+    only = run(anchoring.TTMAnchoring().patch(model, {"samples": z}, mask, 0.55)[0], {"samples": z}, 8, "euler", 1,
+               seed=SEED)
+    sigmas = core_sigmas(model, 8, "euler")[1:]
+    held = expected_held(sigmas, float(model.get_model_object("model_sampling").shift), 0.55)
+    zp, noise = processed(model, z), core_noise(z, SEED)
+    inside = cell_mask(mask).expand_as(zp)
+    for i, (_, x, _) in enumerate(rec.outer[: held + 1]):
+        path = (1 - sigmas[i]) * zp + sigmas[i] * noise
+        assert float((x - path)[inside].abs().max()) <= 1e-5, i
+    assert float((out - only).abs().max()) > 1e-4  # the attention patch acts outside the hold

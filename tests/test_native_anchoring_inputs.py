@@ -68,6 +68,29 @@ def test_motion_to_video_hold_strength_fix_is_valid():
         assert check_strengths({name.strip(): float(number)}, ["card", "ball"])
 
 
+@pytest.mark.parametrize("field, value", [("hold_strength", "ball: strong"), ("hold_end", "dog: soon")])
+def test_motion_to_video_node_suggests_valid_per_object_values(pack, field, value):
+    """The diffusers node's per-object texts: the suggested fix names the trajectory's own objects
+    with values inside 0..1 (it used to suggest ``dog: 1.5``)."""
+    import importlib
+
+    from ttm_core.guidance.clocks import check_per_object
+    from ttm_core.guidance.inputs import check_strengths
+
+    video = importlib.import_module(pack.__name__ + ".nodes.video")
+    base = importlib.import_module(pack.__name__ + ".nodes._base")
+    traj = two_object_trajectory(32, 48, 5)
+    args = dict(video_model=None, image=make_image(32, 48)[None], trajectory=traj, prompts=None, width=48, height=32,
+                num_frames=5, steps=1, cfg=1.0, seed=0, negative_prompt="", beta_self=0.0, beta_cross=0.0,
+                block_fraction=0.0, step_fraction=0.0, anchoring=True, t_weak=0.06, t_strong=0.14)
+    with pytest.raises(TTMInputError) as err:
+        video.TTMMotionToVideo().generate(**args, **{field: value})
+    assert err.value.input_name == field
+    fixed = base.per_object_numbers(suggested(err), field)
+    assert set(fixed) <= set(traj.names)
+    check_strengths(fixed, traj.names) if field == "hold_strength" else check_per_object(fixed, traj.names, field, 0.1)
+
+
 def test_anchor_latent_node(anchoring):
     vae = StandInWanVAE()
     frames = torch.rand(9, 32, 48, 3)
@@ -124,7 +147,26 @@ def test_sampling_errors_leave_the_model_usable(native_models, anchoring):
 def test_start_step_node(native_models, anchoring):
     _, model = native_models("t2v")
     node = anchoring.TTMAnchorStartStep()
-    assert [node.start(model, n, "euler", "simple", 0.06)[0] for n in (4, 8, 20, 50)] == [0, 0, 1, 3]
-    assert node.start(model, 10, "euler", "simple", 1.0)[0] == 9  # never past the last step
+    assert [node.start(model, n, "euler", "simple", 0.06)["result"][0] for n in (4, 8, 20, 50)] == [0, 0, 1, 3]
+    assert node.start(model, 10, "euler", "simple", 1.0)["result"][0] == 9  # never past the last step
+    (note,) = node.start(model, 20, "euler_ancestral", "simple", 0.06)["ui"]["text"]  # the UI note
+    assert note.startswith("start_at_step 1 of 20") and "fresh noise" in note
+    assert "fresh noise" not in node.start(model, 20, "uni_pc", "simple", 0.06)["ui"]["text"][0]
     with pytest.raises(TTMInputError, match=r"^t_weak: must be a noise-level percent"):
         node.start(model, 10, "euler", "simple", -0.1)
+
+
+def test_native_nodes_follow_the_pack_conventions(pack):
+    import inspect
+
+    native = native_pack(pack)
+    assert set(native.NODE_CLASS_MAPPINGS) >= {"TTMReferenceVideo", "TTMAnchorLatent", "TTMAnchoring", "TTMAnchorStartStep"}
+    for node_id, cls in native.NODE_CLASS_MAPPINGS.items():
+        assert native.NODE_DISPLAY_NAME_MAPPINGS[node_id].startswith("TTM ")
+        assert cls.CATEGORY.startswith("Through-The-Mask/") and len(cls.DESCRIPTION) > 40
+        assert len(cls.RETURN_NAMES) == len(cls.RETURN_TYPES)
+        params = inspect.signature(getattr(cls, cls.FUNCTION)).parameters
+        for section, decls in cls.INPUT_TYPES().items():
+            for name, (_, opts) in decls.items():
+                assert len(opts.get("tooltip", "")) > 10, f"{node_id}.{name} has no tooltip"
+                assert name in params and (section == "required" or params[name].default is not inspect.Parameter.empty)

@@ -85,6 +85,16 @@ def test_bit_identical_with_a_lora_applied(pack, native_models, tmp_path):
         traj = trajectory("t2v", objects=case != "single_label")
         patched, _ = patch(pack, lora, traj, **kw)
         assert torch.equal(stock, sample(patched, pos, neg, empty_latent(16), steps=3)), case
+    # the other order (LoRA loaded after the patch, i.e. a clone of the patched MODEL) keeps the patch
+    path_traj = trajectory("t2v")
+    patched_first, _ = patch(pack, model, path_traj)
+    lora_after = apply_lora(patched_first, tmp_path / "lora.safetensors")
+    (state,) = [a for k, a in lora_after.attachments.items() if k.startswith("ttm_masked_attention")]
+    state.record = []
+    lora_before, _ = patch(pack, lora, path_traj)
+    after = sample(lora_after, pos, neg, empty_latent(16), steps=3)
+    assert any(e["kind"] == "self" for e in state.record)  # still guided after the clone
+    assert torch.equal(after, sample(lora_before, pos, neg, empty_latent(16), steps=3))
 
 
 def test_bit_identical_with_another_attention_override_and_our_calls_go_through_it(pack, native_models):
@@ -108,3 +118,70 @@ def test_bit_identical_with_another_attention_override_and_our_calls_go_through_
     sample(guided, pos, neg, empty_latent(16), steps=3)
     # 3 labels: 3 grouped calls per guided self-attention on top of the stock call
     assert calls["n"] == stock_calls + 3 * 2 * 3
+
+
+def test_our_extra_calls_use_the_attention_function_wan_runs_now(pack, native_models, monkeypatch):
+    """Another pack (or the CLI choice) swapping Wan's ``optimized_attention`` reaches our calls too."""
+    _, model = native_models("t2v")
+    import comfy.ldm.wan.model as wan
+
+    calls = {"n": 0}
+    real = wan.optimized_attention
+
+    def counting(*args, **kwargs):
+        calls["n"] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(wan, "optimized_attention", counting)
+    pos, neg = conds("t2v")
+    stock = sample(model, pos, neg, empty_latent(16), steps=2)
+    stock_calls, calls["n"] = calls["n"], 0
+    patched, _ = patch(pack, model, trajectory("t2v"), blocks="0")
+    guided = sample(patched, pos, neg, empty_latent(16), steps=2)
+    assert not torch.equal(stock, guided)
+    assert calls["n"] == stock_calls + 3 * 2  # 3 label groups on block 0, 2 steps
+
+
+def test_ti2v_image_latent_with_its_noise_mask(pack, native_models):
+    """Wan22ImageToVideoLatent's LATENT: frame 0 holds the image, a noise_mask keeps it clean
+    (per-frame timesteps inside the model). Off: bit-identical; on: frame 0 stays the image."""
+    _, model = native_models("ti2v")
+    samples = torch.zeros(1, 48, 3, 8, 8)
+    samples[:, :, 0] = torch.randn(1, 48, 8, 8, generator=torch.Generator().manual_seed(5))
+    mask = torch.ones(1, 1, 3, 8, 8)
+    mask[:, :, 0] = 0.0
+    latent = {"samples": samples, "noise_mask": mask}
+    pos, neg = conds("ti2v")
+    stock = sample(model, pos, neg, latent, steps=3)
+    for case, kw in (("outside_window", dict(start_percent=0.99, end_percent=1.0)), ("single_label", {})):
+        patched, _ = patch(pack, model, trajectory("ti2v", objects=case != "single_label"), **kw)
+        assert torch.equal(stock, sample(patched, pos, neg, latent, steps=3)), case
+    guided, _ = patch(pack, model, trajectory("ti2v"))
+    out = sample(guided, pos, neg, latent, steps=3)
+    assert not torch.equal(out, stock) and torch.equal(out[:, :, 0], stock[:, :, 0])
+
+
+def test_guided_run_unchanged_when_layers_cast_their_weights_per_call(pack, native_models):
+    """Low-VRAM loading makes comfy's layers cast (and move) their weights on every call; the patch
+    only calls layers, never reads weights, so a guided run gives the same latent that way."""
+    _, model = native_models("t2v")
+    pos, neg = conds("t2v")
+    guided, tagged = patch(pack, model, trajectory("t2v"), local_prompts=native_pack(pack).conditioning.LocalPrompts(
+        dog=text_cond(3, 6)), positive=pos)
+    plain = sample(guided, tagged, neg, empty_latent(16), steps=2)
+    layers = [m for m in model.model.modules() if hasattr(m, "comfy_cast_weights")]
+    assert layers
+    before = [m.comfy_cast_weights for m in layers]
+    seen = []
+    probe = model.model.diffusion_model.text_embedding[0]  # also what projects the local prompts
+    hook = probe.register_forward_pre_hook(lambda m, a: seen.append(m.comfy_cast_weights))
+    try:
+        for m in layers:
+            m.comfy_cast_weights = True
+        cast = sample(guided, tagged, neg, empty_latent(16), steps=2)
+    finally:
+        hook.remove()
+        for m, flag in zip(layers, before):
+            m.comfy_cast_weights = flag
+    assert seen and all(seen)  # the run really went through the per-call cast path
+    assert torch.equal(plain, cast)

@@ -1,8 +1,4 @@
-"""Native ComfyUI Wan nodes: patches and helpers on core MODEL / VAE / LATENT.
-
-Imported only when a current ComfyUI (with ``comfy.patcher_extension`` and Wan) is importable;
-the modules import ``comfy`` where they run. One line per submodule below.
-"""
+"""Native ComfyUI nodes (need a ComfyUI with ``comfy.ldm.wan``): one line per submodule below."""
 
 from __future__ import annotations
 

@@ -35,6 +35,17 @@ def anchor_fingerprint(z: torch.Tensor) -> tuple:
     return (tuple(z.shape), round(float(zd.sum()), 6), round(float((zd * zd).sum()), 6))
 
 
+def is_stochastic(name: str) -> bool:
+    return any(tag in name for tag in _STOCHASTIC)
+
+
+def stochastic_note(name: str) -> str:
+    """What holds with a sampler that adds fresh noise (the warning users see)."""
+    return (f"sampler {name!r} adds fresh noise every step: the held region's model input is exact at every held "
+            "step, but its state between steps carries that fresh noise. For an exact hold use euler, dpmpp_2m, "
+            "uni_pc or another deterministic sampler.")
+
+
 def sampler_name(sampler) -> str:
     fn = getattr(sampler, "sampler_function", None)
     return getattr(fn, "__name__", type(sampler).__name__).removeprefix("sample_")
@@ -64,7 +75,7 @@ class AnchorHold:
             maps = [(end, m * denoise_mask.to(m)) for end, m in maps]
         schedule = HoldSchedule(maps, sigmas.tolist(), lambda p: float(ms.percent_to_sigma(p)))
         entry = {"sigmas": [float(s) for s in sigmas], "steps_held": schedule.steps_held, "sampler": sampler_name(executor.class_obj)}
-        self.log.append(entry)
+        self.log = self.log[-7:] + [entry]
         if not schedule.active:
             return executor(guider, sigmas, extra_args, callback, noise, latent_image, denoise_mask, disable_pbar)
         z = model.process_latent_in(self.z_raw.to(device=noise.device, dtype=noise.dtype))
@@ -86,11 +97,11 @@ class AnchorHold:
         if not same:
             raise TTMInputError(
                 "anchor_latent", f"has shape {tuple(z.shape)} but the sampler's latent is {tuple(noise.shape)}.",
-                "feed the TTM Anchor Latent output to the sampler's latent_image, and build the reference at the "
+                "feed the TTM Native Anchor Latent output to the sampler's latent_image, and build the reference at the "
                 "sampler's width, height and length.")
 
     def _record(self, noise: torch.Tensor, last_sigma: float) -> None:
-        _RECORDS[self.key] = (noise, last_sigma)
+        _RECORDS[self.key] = (noise.detach().to("cpu", copy=True), last_sigma)  # no VRAM held between runs
         _RECORDS.move_to_end(self.key)
         while len(_RECORDS) > _MAX_RECORDS:
             _RECORDS.popitem(last=False)
@@ -106,11 +117,11 @@ class AnchorHold:
                 f"is disabled (zero noise) on a sampler the hold reaches (it starts at noise level {percent:.3f}, "
                 "before the hold ends); anchoring needs the noise sample of the sampler that started from the anchor latent.",
                 "enable add_noise on this sampler; in a two-sampler chain (Wan 2.2 A14B) also patch the first "
-                f"sampler's MODEL with TTM Anchoring (same anchor latent and hold), or set hold_end to {percent:.3f} "
+                f"sampler's MODEL with TTM Native Anchoring (same anchor latent and hold), or set hold_end to {percent:.3f} "
                 "or less so the hold ends before this sampler.")
         carried, last = record
         carried = carried.to(device=noise.device, dtype=noise.dtype)
-        state = ms.noise_scaling(torch.tensor(first), noise, latent_image)
+        state = ms.noise_scaling(torch.tensor(first, device=latent_image.device), noise, latent_image)
         expected = noising_path(z, carried, first)
         full = schedule.weight(first)  # the maps held at this sampler's first step
         full = None if full is None else (full >= 1.0 - 1e-6).expand_as(state)
@@ -123,16 +134,13 @@ class AnchorHold:
                 "hold_end",
                 f"reaches this zero-noise sampler (from noise level {percent:.3f}), but its latent is not on the "
                 "anchor's noising path there: the first sampler stopped holding earlier, ended elsewhere, or used other noise.",
-                "give both experts' TTM Anchoring the same anchor latent, hold and hold_end, chain the samplers "
+                "give both experts' TTM Native Anchoring the same anchor latent, hold and hold_end, chain the samplers "
                 f"(end_at_step of the first = start_at_step of the second), or set hold_end to {percent:.3f} or less.")
         return carried
 
     def _warn_stochastic(self, name: str, entry: dict) -> None:
-        if any(tag in name for tag in _STOCHASTIC):
-            note = (f"TTM Anchoring: sampler {name!r} adds fresh noise every step; the held region's model input is "
-                    "exact at every held step, but its state between steps carries that fresh noise. For an exact hold "
-                    "use euler, dpmpp_2m, uni_pc or another deterministic sampler.")
-            entry["warning"] = note
+        if is_stochastic(name):
+            entry["warning"] = note = "TTM Native Anchoring: " + stochastic_note(name)
             LOG.warning(note)
 
     # ---- PREDICT_NOISE -----------------------------------------------------------------------

@@ -18,7 +18,7 @@ from ...ttm_core.guidance.anchoring import latent_hold_map
 from ...ttm_core.guidance.clocks import T_STRONG, T_WEAK, check_clock, check_per_object, schedule_percents, start_step
 from ...ttm_core.guidance.hold import ObjectHolds, clock_maps
 from ...ttm_core.guidance.inpaint import METHODS
-from .anchor_hold import AnchorHold, patch_model
+from .anchor_hold import AnchorHold, is_stochastic, patch_model, stochastic_note
 
 LOG = logging.getLogger("ttm.anchoring")
 HOLD = "TTM_HOLD"
@@ -39,7 +39,7 @@ class TTMReferenceVideo:
         "Reference video + hold mask for native anchoring: each object's first-frame pixels are cut and "
         "dragged along its trajectory over an inpainted background (Time-to-Move). The frames leave as IMAGE "
         "(inspect or replace them), the hold mask as MASK (where, and how strongly, the sampler holds the "
-        "reference), and per-object hold ends as TTM_HOLD for TTM Anchoring."
+        "reference), and per-object hold ends as TTM_HOLD for TTM Native Anchoring."
     )
     CATEGORY = NATIVE
     RETURN_TYPES = ("IMAGE", "MASK", HOLD)
@@ -59,7 +59,7 @@ class TTMReferenceVideo:
             },
             "optional": {
                 "hold_strength": text("Per-object hold strength 0..1: one number for all, or name: number pairs (dog: 1, ball: 0.5). Empty = 1."),
-                "hold_end": text("Per-object end of the hold (" + CLOCK_TIP + "): name: number pairs (dog: 0.2, ball: 0.1). Empty = TTM Anchoring's hold_end."),
+                "hold_end": text("Per-object end of the hold (" + CLOCK_TIP + "): name: number pairs (dog: 0.2, ball: 0.1). Empty = TTM Native Anchoring's hold_end."),
             },
         }
 
@@ -79,7 +79,7 @@ class TTMReferenceVideo:
             ref = build_reference_video(resize_image(img, h, w), traj, hold_margin=int(hold_margin), inpaint=inpaint,
                                         hold_strength=strengths or None)
         for note in ref.notes:
-            LOG.warning("TTM Reference Video: %s", note)
+            LOG.warning("TTM Native Reference Video: %s", note)
         holds = ObjectHolds(list(ref.names), ref.owner, ends)
         return (to_image_batch(ref.frames), ref.hold_weights().float().contiguous(), holds)
 
@@ -92,7 +92,7 @@ def _is_wan_vae(vae) -> bool:
 class TTMAnchorLatent:
     DESCRIPTION = (
         "Anchor latent: the reference video encoded with the Wan VAE, to start KSamplerAdvanced from (with "
-        "start_at_step from TTM Anchor Start Step) and to give TTM Anchoring. Wire the latent of "
+        "start_at_step from TTM Native Anchor Start Step) and to give TTM Native Anchoring. Wire the latent of "
         "WanImageToVideo / Wan22ImageToVideoLatent / WanFirstLastFrameToVideo in: its shape is checked, and "
         "its noise_mask and clean frames (TI2V-5B's first frame) are kept."
     )
@@ -106,7 +106,7 @@ class TTMAnchorLatent:
         return {
             "required": {
                 "vae": socket("VAE", "The Wan VAE the model samples in (wan_2.1_vae for Wan 2.1 / A14B, wan2.2_vae for TI2V-5B)."),
-                "reference": socket("IMAGE", "Reference video frames (TTM Reference Video, or your own), 4k+1 frames at the video size."),
+                "reference": socket("IMAGE", "Reference video frames (TTM Native Reference Video, or your own), 4k+1 frames at the video size."),
             },
             "optional": {
                 "latent": socket("LATENT", "The sampler latent of WanImageToVideo / Wan22ImageToVideoLatent / WanFirstLastFrameToVideo / EmptyHunyuanLatentVideo."),
@@ -126,7 +126,7 @@ class TTMAnchorLatent:
         require((t - 1) % TEMPORAL == 0, "reference", f"has {t} frames; Wan needs 4k+1.",
                 f"use {((t - 1) // TEMPORAL) * TEMPORAL + 1} or {((t - 1) // TEMPORAL + 1) * TEMPORAL + 1} frames.")
         require(h % stride == 0 and w % stride == 0, "reference", f"is {w}x{h}; this VAE needs multiples of {stride}.",
-                f"use {w // stride * stride}x{h // stride * stride} (TTM Reference Video's width/height).")
+                f"use {w // stride * stride}x{h // stride * stride} (TTM Native Reference Video's width/height).")
         z = vae.encode(frames[..., :3]).float().cpu()
         if latent is None:
             return ({"samples": z},)
@@ -162,7 +162,7 @@ def _check_model(model):
     inner = getattr(model, "model", None)
     names = [c.__name__ for c in type(inner).__mro__]
     if "WAN21" not in names:
-        raise TTMInputError("model", f"is not a Wan model ({type(inner).__name__}); TTM Anchoring patches native Wan 2.1 / 2.2.",
+        raise TTMInputError("model", f"is not a Wan model ({type(inner).__name__}); TTM Native Anchoring patches native Wan 2.1 / 2.2.",
                             "load a Wan diffusion model with UNETLoader (or a GGUF/fp8 loader) and patch that.")
     return inner
 
@@ -171,7 +171,7 @@ class TTMAnchoring:
     DESCRIPTION = (
         "Dual-clock anchoring as a MODEL patch: until hold_end, the hold region stays on the anchor latent's "
         "noising path (1-σ)·z + σ·noise, with the sampler's own noise sample; outside the hold region and after "
-        "hold_end the model is free. The start clock is the sampler's start_at_step (TTM Anchor Start Step). "
+        "hold_end the model is free. The start clock is the sampler's start_at_step (TTM Native Anchor Start Step). "
         "Deterministic samplers (euler, dpmpp_2m, uni_pc) hold exactly; ancestral/SDE samplers add fresh noise "
         "between steps (a warning says so). Wan 2.2 A14B: patch both experts with the same inputs."
     )
@@ -185,12 +185,12 @@ class TTMAnchoring:
         return {
             "required": {
                 "model": socket("MODEL", "Native Wan model (after LoRAs and the masked-attention patch)."),
-                "anchor_latent": socket("LATENT", "The TTM Anchor Latent output (the encoded reference)."),
-                "hold_mask": socket("MASK", "Where to hold, 0..1 per pixel and frame [T, H, W] (TTM Reference Video's hold_mask, or your own)."),
+                "anchor_latent": socket("LATENT", "The TTM Native Anchor Latent output (the encoded reference)."),
+                "hold_mask": socket("MASK", "Where to hold, 0..1 per pixel and frame [T, H, W] (TTM Native Reference Video's hold_mask, or your own)."),
                 "hold_end": number(T_STRONG, 0.0, 1.0, 0.01, "t_strong: the hold acts until this noise level, " + CLOCK_TIP + " 0.14 = step 7 of 50."),
             },
             "optional": {
-                "hold": socket(HOLD, "Per-object hold ends from TTM Reference Video (objects not named there end at hold_end)."),
+                "hold": socket(HOLD, "Per-object hold ends from TTM Native Reference Video (objects not named there end at hold_end)."),
             },
         }
 
@@ -198,7 +198,7 @@ class TTMAnchoring:
         inner = _check_model(model)
         end = check_clock(hold_end, "hold_end")
         if not isinstance(anchor_latent, dict) or not isinstance(anchor_latent.get("samples"), torch.Tensor):
-            raise TTMInputError("anchor_latent", "expected a LATENT.", "wire the TTM Anchor Latent output.")
+            raise TTMInputError("anchor_latent", "expected a LATENT.", "wire the TTM Native Anchor Latent output.")
         z = anchor_latent["samples"]
         channels = inner.latent_format.latent_channels
         require(z.ndim == 5 and z.shape[1] == channels, "anchor_latent",
@@ -207,7 +207,7 @@ class TTMAnchoring:
         mask = as_mask_batch(hold_mask, "hold_mask")
         spatial = _check_geometry(mask, z)
         if hold is not None and not isinstance(hold, ObjectHolds):
-            raise TTMInputError("hold", f"expected TTM Reference Video's hold, got {type(hold).__name__}.")
+            raise TTMInputError("hold", f"expected TTM Native Reference Video's hold, got {type(hold).__name__}.")
 
         def pool(weights):
             return latent_hold_map(weights, spatial, TEMPORAL)
@@ -224,7 +224,7 @@ def _check_geometry(mask: torch.Tensor, z: torch.Tensor) -> int:
     if not ok:
         raise TTMInputError(
             "hold_mask", f"is {w}x{h}, {t} frames, which does not cover the anchor latent {tuple(z.shape)}.",
-            "use the hold_mask of the TTM Reference Video whose frames made the anchor latent.")
+            "use the hold_mask of the TTM Native Reference Video whose frames made the anchor latent.")
     return spatial
 
 
@@ -261,7 +261,11 @@ class TTMAnchorStartStep:
                                          scheduler=scheduler).sigmas
         ms = model.get_model_object("model_sampling")
         percents = schedule_percents(sigmas.tolist(), lambda p: float(ms.percent_to_sigma(p)))
-        return (start_step(percents, t),)
+        start = start_step(percents, t)
+        note = f"start_at_step {start} of {int(steps)}: sampling starts at noise level {percents[start]:.3f}."
+        if is_stochastic(sampler_name):
+            note += " " + stochastic_note(sampler_name)
+        return {"ui": {"text": [note]}, "result": (start,)}
 
 
 NODE_CLASS_MAPPINGS = {
@@ -271,8 +275,8 @@ NODE_CLASS_MAPPINGS = {
     "TTMAnchorStartStep": TTMAnchorStartStep,
 }
 NODE_DISPLAY_NAME_MAPPINGS = {
-    "TTMReferenceVideo": "TTM Reference Video + Hold Mask",
-    "TTMAnchorLatent": "TTM Anchor Latent (Wan)",
-    "TTMAnchoring": "TTM Anchoring (native Wan)",
-    "TTMAnchorStartStep": "TTM Anchor Start Step",
+    "TTMReferenceVideo": "TTM Native Reference Video + Hold Mask",
+    "TTMAnchorLatent": "TTM Native Anchor Latent",
+    "TTMAnchoring": "TTM Native Anchoring",
+    "TTMAnchorStartStep": "TTM Native Anchor Start Step",
 }

@@ -15,6 +15,7 @@ never per-run data.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 
@@ -108,7 +109,12 @@ class NativeMaskedAttention:
             for name, make in kinds:
                 attr = f"diffusion_model.blocks.{block}.{name}.forward"
                 module = patched.get_model_object(f"diffusion_model.blocks.{block}.{name}")
-                fn = make(self.key, block, module, patched.get_model_object(attr))
+                previous = patched.get_model_object(attr)
+                if getattr(previous, "__self__", None) is not module:
+                    logging.getLogger(__name__).warning(
+                        "%s: block %d's %s was already replaced by another node; inside the window TTM runs "
+                        "its own attention there (the other node's change is skipped on that block)", NODE, block, name)
+                fn = make(self.key, block, module, previous)
                 patched.add_object_patch(attr, fn)
                 self.forwards[attr] = fn
         patched.add_wrapper_with_key(ext.WrappersMP.CALC_COND_BATCH, self.key, self.calc_cond_batch_wrapper)

@@ -7,8 +7,6 @@ and the same pixel size (latent size times the VAE stride).
 
 from __future__ import annotations
 
-import math
-
 import torch
 
 from ..errors import TTMInputError
@@ -49,7 +47,3 @@ def latent_token_labels(
     cell = (spatial_stride * ph, spatial_stride * pw)
     return token_labels(labels, cell, temporal_stride, num_labels)
 
-
-def grid_token_count(latent_shape: tuple[int, ...], patch: tuple[int, int, int] = (1, 2, 2)) -> int:
-    frames, height, width = (int(s) for s in latent_shape[-3:])
-    return math.ceil(frames / patch[0]) * math.ceil(height / patch[1]) * math.ceil(width / patch[2])

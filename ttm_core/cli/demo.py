@@ -12,6 +12,8 @@ import json
 import time
 from pathlib import Path
 
+from ..guidance.clocks import T_STRONG, T_WEAK
+
 NAME = "demo"
 HELP = "Run the pipeline on a generated example scene and write visualisations (no weights needed)."
 
@@ -43,8 +45,10 @@ def add_video_arguments(p: argparse.ArgumentParser, required: bool) -> None:
     g.add_argument("--block-fraction", type=float, default=0.25)
     g.add_argument("--step-fraction", type=float, default=0.4)
     g.add_argument("--no-anchoring", action="store_true", help="turn dual-clock anchoring off")
-    g.add_argument("--t-weak", type=float, default=3 / 50)
-    g.add_argument("--t-strong", type=float, default=7 / 50)
+    g.add_argument("--t-weak", type=float, default=T_WEAK,
+                   help="noise-level percent sampling starts at (0 = pure noise; 0.06 = step 3 of 50, any step count)")
+    g.add_argument("--t-strong", type=float, default=T_STRONG,
+                   help="noise-level percent until which the objects are held (0.14 = step 7 of 50)")
     g.add_argument("--dtype", default="auto", choices=["auto", "bf16", "fp16", "fp32"])
     g.add_argument("--device", default="auto")
     g.add_argument("--offload", default="none", choices=["none", "model", "group", "sequential"])
