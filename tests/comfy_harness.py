@@ -124,6 +124,7 @@ class ComfyServer:
     proc: subprocess.Popen | None = None
     client_id: str = "ttm-tests"
     checkout_before: dict = field(default_factory=dict)
+    can_move_user_dir: bool = False  # the server has --base-directory (user data outside the checkout)
 
     # ---- folders -------------------------------------------------------------------------
     @property
@@ -173,7 +174,10 @@ class ComfyServer:
             "--output-directory", str(self.output_dir),
             "--temp-directory", str(self.base / "temp"),
         ]
-        if "--base-directory" in cli:  # keeps user/, models/ and the database out of the checkout
+        # keeps user/, models/ and the database out of the checkout; the early-2024 server has no
+        # such flag and writes its settings to <checkout>/user
+        self.can_move_user_dir = "--base-directory" in cli
+        if "--base-directory" in cli:
             args += ["--base-directory", str(self.base)]
         if "--database-url" in cli:
             args += ["--database-url", "sqlite:///:memory:"]

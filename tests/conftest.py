@@ -146,24 +146,48 @@ def tiny_models_dir(tmp_path_factory):
     return root
 
 
+@pytest.fixture(scope="session")
+def _comfy_servers(tiny_models_dir, tmp_path_factory):
+    """Started servers by kind name, stopped at the end of the session: ``comfy_server[current]``
+    and ``current_comfy_server`` share one process."""
+    from comfy_harness import ComfyServer, prepare_inputs, server_kinds
+
+    servers = {}
+
+    def get(name: str):
+        kind = {k.name: k for k in server_kinds()}[name]
+        if kind.fatal:
+            pytest.fail(kind.skip_reason, pytrace=False)
+        if kind.skip_reason:
+            pytest.skip(kind.skip_reason)
+        if name not in servers or not servers[name].alive():
+            servers[name] = ComfyServer(kind, tmp_path_factory.mktemp(f"comfy-{name}"), tiny_models_dir).start()
+            prepare_inputs(servers[name])
+        return servers[name]
+
+    yield get
+    for server in servers.values():
+        server.stop()
+
+
 @pytest.fixture(scope="session", params=server_kind_names())
-def comfy_server(request, tiny_models_dir, tmp_path_factory):
+def comfy_server(request, _comfy_servers):
     """One real ComfyUI per server kind and session, with this pack and the tiny models.
 
     Kinds (``comfy_harness.server_kinds``): ``bundled`` (early-2024), ``current`` (v0.3.64+,
     ``.cache/comfyui-current``) and, when ``COMFYUI_DIR`` is set, ``env``. A kind skips only when
     there is nothing to test (no source for the current tree); a source that was not provisioned
-    fails. Pytest orders the tests so that one server runs at a time.
+    fails. Pytest orders the tests by kind; each server but the current one stops when its kind's
+    tests are done, so at most the current one runs beside another.
     """
-    from comfy_harness import ComfyServer, prepare_inputs, server_kinds
-
-    kind = {k.name: k for k in server_kinds()}[request.param]
-    if kind.fatal:
-        pytest.fail(kind.skip_reason, pytrace=False)
-    if kind.skip_reason:
-        pytest.skip(kind.skip_reason)
-    server = ComfyServer(kind, tmp_path_factory.mktemp(f"comfy-{kind.name}"), tiny_models_dir)
-    server.start()
-    prepare_inputs(server)
+    server = _comfy_servers(request.param)
     yield server
-    server.stop()
+    if request.param != "current":
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def current_comfy_server(_comfy_servers):
+    """The current ComfyUI server alone, for tests of what only it has (core Wan nodes, native
+    workflows); the same process as ``comfy_server[current]``. Skips/fails like that kind."""
+    return _comfy_servers("current")
