@@ -125,7 +125,8 @@ def _runs(spec: dict, cases) -> dict:
         positive=positive)
     anchor = {"samples": samples * (1.0 - mask) + z_ref * mask, "noise_mask": mask}  # as TTM Anchor Latent
     (guided_model,) = anchoring.TTMAnchoring().patch(guided_model, anchor, hold_mask, 0.14, hold)
-    (t_weak_step,) = anchoring.TTMAnchorStartStep().start(guided_model, steps, sampler, scheduler, 0.06)
+    out = anchoring.TTMAnchorStartStep().start(guided_model, steps, sampler, scheduler, 0.06)
+    (t_weak_step,) = out["result"] if isinstance(out, dict) else out  # the node may also return a UI note
     setups = {"stock": (stock_model, positive, stock_latent, 0), "guided_same_start": (guided_model, tagged, anchor, 0),
               "guided": (guided_model, tagged, anchor, t_weak_step)}
     noise = comfy.sample.prepare_noise(samples, spec["seed"])  # the same noise sample for every case
