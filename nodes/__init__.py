@@ -7,10 +7,12 @@ Importing this package stays cheap (torch only): each node imports the heavy lib
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from . import comfy_bridge, convert, editor, evaluate, files, loaders, motion, prompts, segment, video, visualize
 
 comfy_bridge.register_model_folders()
+comfy_bridge.install_example_image(Path(__file__).resolve().parents[1] / "workflows" / "ttm_example.png")
 
 NODE_CLASS_MAPPINGS: dict[str, type] = {}
 NODE_DISPLAY_NAME_MAPPINGS: dict[str, str] = {}

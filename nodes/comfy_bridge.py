@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -184,6 +185,48 @@ def output_dir() -> Path:
 
 def temp_dir() -> Path:
     return _dir("get_temp_directory", "TTM_TEMP_DIR", "temp")
+
+
+_example_image: list[Path] = []  # the image still to copy (empty once done or never wanted)
+
+
+def install_example_image(source: Path) -> None:
+    """Copy the workflows' example image into ComfyUI's input folder if no file of that name is
+    there (never overwriting), so the shipped workflows' ``LoadImage`` finds it on first open.
+
+    Early-2024 ComfyUI applies ``--input-directory`` only after loading the packs: then the copy
+    waits for :func:`ensure_example_image` (called when the node list is built)."""
+    if _inside_comfyui_server() and source.is_file():
+        _example_image[:] = [source]
+        ensure_example_image()
+
+
+def _inside_comfyui_server() -> bool:
+    """True only when a ComfyUI server loads the pack (not when a script imports ``comfy``)."""
+    server = sys.modules.get("server")
+    return getattr(getattr(server, "PromptServer", None), "instance", None) is not None
+
+
+def _input_dir_is_final() -> bool:
+    argv = sys.argv
+    if "--input-directory" not in argv[:-1]:
+        return True
+    wanted = os.path.abspath(argv[argv.index("--input-directory") + 1])
+    return os.path.abspath(str(input_dir())) == wanted
+
+
+def ensure_example_image() -> None:
+    """Do the pending copy once the input folder is the one ComfyUI will use (cheap otherwise)."""
+    if not _example_image or not _input_dir_is_final():
+        return
+    source = _example_image.pop()
+    target = input_dir() / source.name
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(source, "rb") as src, open(target, "xb") as dst:  # "x": an existing file is kept
+            dst.write(src.read())
+    except OSError:  # already there, or a read-only folder: the user picks an image as usual
+        pass
 
 
 def safe_join(root: Path, name: str, input_name: str) -> Path:

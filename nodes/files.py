@@ -19,6 +19,7 @@ OUTPUT_TAG = " [output]"
 
 def list_trajectory_files() -> list[str]:
     """Files in the input folder, then the output folder (marked like ComfyUI's annotated names)."""
+    bridge.ensure_example_image()  # runs when ComfyUI lists the nodes: its input folder is final then
     names = []
     for root, tag in ((bridge.input_dir(), ""), (bridge.output_dir(), OUTPUT_TAG)):
         names += sorted(p.relative_to(root).as_posix() + tag for p in root.rglob(f"*{SUFFIX}") if p.is_file())

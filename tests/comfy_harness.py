@@ -38,6 +38,7 @@ from pathlib import Path
 from comfy_paths import BUNDLED_DIR, CURRENT_DIR, ROOT, current_problem
 
 PACK_DIR_NAME = "ComfyUI-ThroughTheMask"
+FIXTURE_NODES_DIR = ROOT / "tests" / "fixture_nodes"
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,9 @@ class ComfyServer:
         link = self.base / "custom_nodes" / PACK_DIR_NAME
         if not link.exists():
             link.symlink_to(ROOT, target_is_directory=True)
+        fixtures = self.base / "custom_nodes" / FIXTURE_NODES_DIR.name  # test-only loaders (tests/fixture_nodes)
+        if not fixtures.exists():
+            fixtures.symlink_to(FIXTURE_NODES_DIR, target_is_directory=True)
         yaml_path = self.base / "extra_model_paths.yaml"
         yaml_path.write_text(
             "ttm_tests:\n"
@@ -157,6 +161,8 @@ class ComfyServer:
             "  LLM: LLM\n"
             "  vae: vae\n"
             "  diffusion_models: diffusion_models\n"
+            "  text_encoders: text_encoders\n"
+            "  loras: loras\n"
             f"  custom_nodes: {self.base / 'custom_nodes'}\n"
         )
         cli = (self.kind.comfy_dir / "comfy" / "cli_args.py").read_text()
@@ -328,7 +334,7 @@ def tiny_overrides() -> dict[str, dict]:
 
 
 def load_api_workflow(name: str) -> dict:
-    return json.loads((WORKFLOWS_DIR / f"{name}.api.json").read_text())
+    return json.loads((WORKFLOWS_DIR / "api" / f"{name}.json").read_text())  # not listed as templates
 
 
 def load_ui_workflow(name: str) -> dict:
@@ -347,8 +353,11 @@ def tiny_prompt(prompt: dict, overrides: dict | None = None) -> dict:
 
 
 def prepare_inputs(server: "ComfyServer") -> None:
-    """The example image the workflows' LoadImage reads, in the server's input folder."""
-    copy_into(WORKFLOWS_DIR / "ttm_example.png", server.input_dir)
+    """The example image the workflows' LoadImage reads: the pack puts it into the input folder
+    itself; ``server.example_image_copied`` records whether the harness had to (it must not)."""
+    server.example_image_copied = not (server.input_dir / "ttm_example.png").is_file()
+    if server.example_image_copied:
+        copy_into(WORKFLOWS_DIR / "ttm_example.png", server.input_dir)
 
 
 # ---- a stand-in OpenAI-compatible LLM server -----------------------------------------------------

@@ -11,9 +11,11 @@ import pytest
 from PIL import Image
 
 from conftest import ROOT
-from comfy_harness import WORKFLOW_NAMES, load_api_workflow, load_ui_workflow
+from comfy_harness import load_api_workflow, load_ui_workflow
 
-CORE_TYPES = {"LoadImage", "SaveAnimatedWEBP"}
+# what ComfyUI's template browser lists for the pack: every workflows/*.json (not sub-folders)
+ALL_WORKFLOWS = sorted(p.stem for p in (ROOT / "workflows").glob("*.json"))
+
 
 
 @pytest.fixture(scope="module")
@@ -30,13 +32,20 @@ def test_files_are_up_to_date(builder, pack):
         assert (ROOT / "workflows" / name).read_text() == text, f"{name} is stale: run python workflows/build_workflows.py"
 
 
-@pytest.mark.parametrize("name", WORKFLOW_NAMES)
-def test_ui_and_api_twins_agree(pack, name):
+def test_template_browser_lists_only_generated_ui_workflows(builder):
+    assert ALL_WORKFLOWS == sorted(builder.WORKFLOWS)  # no API twin or stray file shows up as a template
+    assert sorted(p.stem for p in (ROOT / "workflows" / builder.API_DIR).glob("*.json")) == ALL_WORKFLOWS
+    for name in ALL_WORKFLOWS:
+        assert "nodes" in load_ui_workflow(name) and "nodes" not in load_api_workflow(name)
+
+
+@pytest.mark.parametrize("name", ALL_WORKFLOWS)
+def test_ui_and_api_twins_agree(builder, pack, name):
     ui, api = load_ui_workflow(name), load_api_workflow(name)
     assert {str(n["id"]): n["type"] for n in ui["nodes"]} == {k: v["class_type"] for k, v in api.items()}
     assert all(set(node) == {"class_type", "inputs"} for node in api.values())
     for node in api.values():
-        assert node["class_type"] in pack.NODE_CLASS_MAPPINGS or node["class_type"] in CORE_TYPES
+        assert node["class_type"] in builder.definitions(pack)
     links = {link[0]: link for link in ui["links"]}
     for node in ui["nodes"]:  # every link is recorded on both ends, with matching types
         for slot, inp in enumerate(node["inputs"]):
@@ -49,7 +58,7 @@ def test_ui_and_api_twins_agree(pack, name):
 
 
 def test_loaders_offer_real_weight_downloads(builder):
-    for name in WORKFLOW_NAMES:
+    for name in builder.WORKFLOWS:
         for node in load_ui_workflow(name)["nodes"]:
             for model in node["properties"].get("models", []):
                 assert set(model) == {"name", "url", "directory"}

@@ -15,140 +15,26 @@ import argparse
 import importlib.util
 import json
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-EXAMPLE_IMAGE = "ttm_example.png"
+API_DIR = "api"  # API twins live in workflows/api/: ComfyUI's template browser lists only workflows/*.json
 WIDGET_TYPES = {"INT", "FLOAT", "STRING", "BOOLEAN"}
 
-# core ComfyUI nodes used by the workflows (identical in early-2024 and current ComfyUI)
-CORE_NODES = {
-    "LoadImage": {
-        "input": {"required": {"image": ([EXAMPLE_IMAGE], {"image_upload": True})}},
-        "output": [("IMAGE", "IMAGE"), ("MASK", "MASK")],
-    },
-    "SaveAnimatedWEBP": {
-        "input": {"required": {
-            "images": ("IMAGE",),
-            "filename_prefix": ("STRING", {"default": "ComfyUI"}),
-            "fps": ("FLOAT", {"default": 6.0, "min": 0.01, "max": 1000.0, "step": 0.01}),
-            "lossless": ("BOOLEAN", {"default": True}),
-            "quality": ("INT", {"default": 80, "min": 0, "max": 100}),
-            "method": (["default", "fastest", "slowest"],),
-        }},
-        "output": [],
-    },
-}
+if str(HERE) not in sys.path:  # the graph modules next to this file (prefixed names: no clashes)
+    sys.path.insert(0, str(HERE))
 
-# real weights the current frontend offers to download when missing (name must be the widget value)
-SAM2_MODEL = "sam2.1_hiera_base_plus.safetensors"
-SAM2_DOWNLOAD = {
-    "name": SAM2_MODEL,
-    "url": "https://huggingface.co/Kijai/sam2-safetensors/resolve/main/sam2.1_hiera_base_plus.safetensors",
-    "directory": "sam2",
-}
-VIDEO_MODEL = "Wan2.2-TI2V-5B-Diffusers"  # huggingface-cli download Wan-AI/Wan2.2-TI2V-5B-Diffusers
+from ttm_wf_nodes import CORE_NODES, EXAMPLE_IMAGE, SAMPLERS, SCHEDULERS, Node  # noqa: E402
+import ttm_wf_diffusers  # noqa: E402
+import ttm_wf_editor  # noqa: E402
+import ttm_wf_native  # noqa: E402
 
-PROMPT = "A red ball rolls to the right while a blue cube slides to the left on a sunny meadow."
-CLICKS = '[{"x": 233, "y": 326}, {"x": 599, "y": 317}]'
-PATHS = json.dumps([
-    [{"x": 233, "y": 326}, {"x": 380, "y": 300}, {"x": 520, "y": 330}],
-    [{"x": 599, "y": 317}, {"x": 470, "y": 345}, {"x": 330, "y": 330}],
-])
+CLICKS = ttm_wf_diffusers.CLICKS
 
-
-@dataclass
-class Node:
-    id: int
-    type: str
-    pos: tuple[int, int]
-    widgets: dict = field(default_factory=dict)
-    links: dict = field(default_factory=dict)  # input name -> (source node id, output name)
-    models: list = field(default_factory=list)
-    title: str | None = None
-
-
-def _segment_nodes(x: int = 0) -> list[Node]:
-    return [
-        Node(1, "LoadImage", (x, 0), {"image": EXAMPLE_IMAGE}),
-        Node(2, "TTMLoadSAM2", (x, 420), {"sam2_model": SAM2_MODEL}, models=[SAM2_DOWNLOAD]),
-        Node(3, "TTMSegmentObjects", (x + 380, 0), {"object_names": "ball, cube", "positive_points": CLICKS},
-             {"sam2": (2, "sam2"), "image": (1, "IMAGE")}),
-    ]
-
-
-def _video_nodes(prompts_id: int, trajectory_id: int, x: int) -> list[Node]:
-    return [
-        Node(20, "TTMLoadVideoModel", (x, 560), {"model": VIDEO_MODEL}),
-        Node(21, "TTMMotionToVideo", (x + 380, 380), {"width": 832, "height": 480},
-             {"video_model": (20, "video_model"), "image": (1, "IMAGE"), "trajectory": (trajectory_id, "trajectory"),
-              "prompts": (prompts_id, "prompts")}),
-        Node(22, "SaveAnimatedWEBP", (x + 780, 380), {"filename_prefix": "ttm/video", "fps": 16.0, "quality": 90},
-             {"images": (21, "frames")}),
-    ]
-
-
-def _preview_nodes(trajectory_id: int, x: int) -> list[Node]:
-    return [
-        Node(10, "TTMVisualizeTrajectory", (x, 0), {}, {"trajectory": (trajectory_id, "trajectory"), "background": (1, "IMAGE")}),
-        Node(11, "SaveAnimatedWEBP", (x + 380, 0), {"filename_prefix": "ttm/motion", "fps": 16.0, "quality": 90},
-             {"images": (10, "frames")}),
-    ]
-
-
-def workflow_prompt_to_video() -> list[Node]:
-    """(1) image -> SAM2 -> LLM decomposition -> plan motion -> preview -> Wan video."""
-    return _segment_nodes() + [
-        Node(4, "TTMLoadLLM", (380, 420), {}),
-        Node(5, "TTMDecomposePrompt", (760, 0), {"prompt": PROMPT}, {"objects": (3, "objects"), "llm": (4, "llm")}),
-        Node(6, "TTMMotionFromPlan", (1140, 0), {}, {"objects": (3, "objects"), "prompts": (5, "prompts")}),
-    ] + _preview_nodes(6, 1520) + _video_nodes(5, 6, 1140)
-
-
-def workflow_paths_to_video() -> list[Node]:
-    """(2) the same with drawn paths (KJNodes SplineEditor / track JSON) instead of the LLM."""
-    return _segment_nodes() + [
-        Node(5, "TTMDecomposePrompt", (760, 0), {"prompt": PROMPT}, {"objects": (3, "objects")}),
-        Node(6, "TTMMotionFromPaths", (760, 420), {"paths": PATHS}, {"objects": (3, "objects")}),
-    ] + _preview_nodes(6, 1520) + _video_nodes(5, 6, 1140)
-
-
-def workflow_motion_preview() -> list[Node]:
-    """(3) motion only, no video model: seconds, not minutes."""
-    return _segment_nodes() + [
-        Node(5, "TTMDecomposePrompt", (760, 0), {"prompt": PROMPT}, {"objects": (3, "objects")}),
-        Node(6, "TTMMotionFromPlan", (1140, 0), {}, {"objects": (3, "objects"), "prompts": (5, "prompts")}),
-        Node(7, "TTMSaveTrajectory", (1140, 300), {}, {"trajectory": (6, "trajectory")}),
-    ] + _preview_nodes(6, 1520)
-
-
-EDITOR_STATE = json.dumps({"version": 1, "objects": [
-    {"name": "ball", "points": [[233, 326]], "negative": [], "path": [[233, 326], [380, 290], [520, 330]],
-     "start": 0.0, "end": 1.0, "easing": "ease_in_out", "end_scale": 1.0, "rotation": 0.0, "z": 1},
-    {"name": "cube", "points": [[599, 317]], "negative": [], "path": [[599, 317], [330, 330]],
-     "start": 0.2, "end": 0.9, "easing": "linear", "end_scale": 0.8, "rotation": 0.0, "z": 0},
-]})
-
-
-def workflow_editor_to_video() -> list[Node]:
-    """(4) image -> motion editor (clicks segmented by SAM2, drawn paths) -> preview -> Wan video."""
-    return [
-        Node(1, "LoadImage", (0, 0), {"image": EXAMPLE_IMAGE}),
-        Node(2, "TTMLoadSAM2", (0, 420), {"sam2_model": SAM2_MODEL}, models=[SAM2_DOWNLOAD]),
-        Node(3, "TTMMotionEditor", (380, 0), {"editor_state": EDITOR_STATE}, {"image": (1, "IMAGE"), "sam2": (2, "sam2")}),
-        Node(5, "TTMDecomposePrompt", (1140, 0), {"prompt": PROMPT}, {"objects": (3, "objects")}),
-        Node(7, "TTMSaveTrajectory", (1140, 300), {}, {"trajectory": (3, "trajectory")}),
-    ] + _preview_nodes(3, 1520) + _video_nodes(5, 3, 1140)
-
-
-WORKFLOWS = {
-    "ttm_prompt_to_video": workflow_prompt_to_video,
-    "ttm_paths_to_video": workflow_paths_to_video,
-    "ttm_motion_preview": workflow_motion_preview,
-    "ttm_editor_to_video": workflow_editor_to_video,
-}
+# file stem -> graph; adding a workflow is one function in a graph module and one line here
+WORKFLOWS = {**ttm_wf_diffusers.WORKFLOWS, **ttm_wf_editor.WORKFLOWS, **ttm_wf_native.WORKFLOWS}
+NATIVE_WORKFLOWS = tuple(ttm_wf_native.WORKFLOWS)  # need current ComfyUI (core Wan nodes)
 
 
 # ---- node definitions ------------------------------------------------------------------------
@@ -166,10 +52,35 @@ def definitions(pack=None) -> dict:
     """``{type: {"input": INPUT_TYPES, "output": [(name, type)]}}`` for our nodes and the core ones."""
     pack = pack or load_pack()
     out = dict(CORE_NODES)
-    for node_id, cls in pack.NODE_CLASS_MAPPINGS.items():
+    # the native nodes register only inside a ComfyUI with native Wan; their definitions need none
+    native = importlib.import_module(pack.__name__ + ".nodes.native")
+    for node_id, cls in {**pack.NODE_CLASS_MAPPINGS, **native.NODE_CLASS_MAPPINGS}.items():
         names = getattr(cls, "RETURN_NAMES", None) or cls.RETURN_TYPES
-        out[node_id] = {"input": cls.INPUT_TYPES(), "output": list(zip(names, cls.RETURN_TYPES))}
+        out[node_id] = {"input": _input_types(cls), "output": list(zip(names, cls.RETURN_TYPES))}
     return out
+
+
+def _input_types(cls) -> dict:
+    """``cls.INPUT_TYPES()``; a native node that lists core samplers gets the core table's lists
+    (same order, same first entry: all the builder reads) when no ComfyUI is importable."""
+    try:
+        return cls.INPUT_TYPES()
+    except ImportError:
+        import types
+
+        saved = {name: sys.modules.get(name) for name in ("comfy", "comfy.samplers")}
+        comfy = types.ModuleType("comfy")
+        comfy.samplers = types.ModuleType("comfy.samplers")
+        comfy.samplers.KSampler = type("KSampler", (), {"SAMPLERS": SAMPLERS, "SCHEDULERS": SCHEDULERS})
+        sys.modules.update({"comfy": comfy, "comfy.samplers": comfy.samplers})
+        try:
+            return cls.INPUT_TYPES()
+        finally:
+            for name, module in saved.items():
+                if module is None:
+                    sys.modules.pop(name, None)
+                else:
+                    sys.modules[name] = module
 
 
 def _is_widget(decl) -> bool:
@@ -207,8 +118,9 @@ def _check(nodes: list[Node], defs: dict) -> None:
         declared = {name: decl for _, name, decl in _ordered_inputs(d)}
         for name in n.widgets:
             assert name in declared and _is_widget(declared[name]), f"{n.type} has no widget {name}"
-        for name, (src, out_name) in n.links.items():
-            assert name in declared and not _is_widget(declared[name]), f"{n.type} has no socket {name}"
+        for name, (src, out_name) in n.links.items():  # a link to a widget converts it to an input
+            assert name in declared, f"{n.type} has no input {name}"
+            assert name not in n.widgets, f"{n.type}.{name} is linked and has a value"
             assert src in ids, f"{n.type}.{name} links to missing node {src}"
             source = next(m for m in nodes if m.id == src)
             outs = [o[0] for o in defs[source.type]["output"]]
@@ -243,7 +155,7 @@ def ui_workflow(nodes: list[Node], defs: dict) -> dict:
             source = next(m for m in nodes if m.id == src)
             slot = [o[0] for o in defs[source.type]["output"]].index(out_name)
             kind = defs[source.type]["output"][slot][1]
-            socket_slot = [nm for _, nm, decl in _ordered_inputs(defs[n.type]) if not _is_widget(decl)].index(name)
+            socket_slot = [nm for nm, _, _ in _input_slots(n, defs[n.type])].index(name)
             links.append([link_id, src, slot, n.id, socket_slot, kind])
             out_links.setdefault((src, slot), []).append(link_id)
             in_links[(n.id, name)] = link_id
@@ -258,8 +170,11 @@ def ui_workflow(nodes: list[Node], defs: dict) -> dict:
                     widgets.append("fixed")
                 if isinstance(decl[0], list) and (decl[1] if len(decl) > 1 else {}).get("image_upload"):
                     widgets.append("image")
-            else:
-                inputs.append({"name": name, "type": decl[0], "link": in_links.get((n.id, name))})
+        for name, kind, is_widget in _input_slots(n, d):
+            entry = {"name": name, "type": kind, "link": in_links.get((n.id, name))}
+            if is_widget:
+                entry["widget"] = {"name": name}
+            inputs.append(entry)
         outputs = [
             {"name": name, "type": kind, "links": out_links.get((n.id, slot), []), "slot_index": slot}
             for slot, (name, kind) in enumerate(d["output"])
@@ -282,6 +197,14 @@ def ui_workflow(nodes: list[Node], defs: dict) -> dict:
         "last_node_id": max(n.id for n in nodes), "last_link_id": link_id, "nodes": ui_nodes, "links": links,
         "groups": [], "config": {}, "extra": {"ds": {"scale": 0.8, "offset": [60, 90]}}, "version": 0.4,
     }
+
+
+def _input_slots(n: Node, definition: dict) -> list[tuple[str, str, bool]]:
+    """(name, type, is_widget) of the node's input slots: sockets, then widgets fed by a link."""
+    sockets = [(name, decl[0], False) for _, name, decl in _ordered_inputs(definition) if not _is_widget(decl)]
+    linked = [(name, decl[0] if isinstance(decl[0], str) else "COMBO", True)
+              for _, name, decl in _ordered_inputs(definition) if _is_widget(decl) and name in n.links]
+    return sockets + linked
 
 
 def _is_multiline(decl) -> bool:
@@ -309,12 +232,12 @@ def api_prompt(nodes: list[Node], defs: dict) -> dict:
         d = defs[n.type]
         inputs = {}
         for _, name, decl in _ordered_inputs(d):
-            if _is_widget(decl):
-                inputs[name] = n.widgets.get(name, _widget_default(decl))
-            elif name in n.links:
+            if name in n.links:
                 src, out_name = n.links[name]
                 source = next(m for m in nodes if m.id == src)
                 inputs[name] = [str(src), [o[0] for o in defs[source.type]["output"]].index(out_name)]
+            elif _is_widget(decl):
+                inputs[name] = n.widgets.get(name, _widget_default(decl))
         prompt[str(n.id)] = {"class_type": n.type, "inputs": inputs}
     return prompt
 
@@ -326,7 +249,7 @@ def build_all(pack=None) -> dict[str, str]:
     for name, make in WORKFLOWS.items():
         nodes = make()
         files[f"{name}.json"] = json.dumps(ui_workflow(nodes, defs), indent=2) + "\n"
-        files[f"{name}.api.json"] = json.dumps(api_prompt(nodes, defs), indent=2) + "\n"
+        files[f"{API_DIR}/{name}.json"] = json.dumps(api_prompt(nodes, defs), indent=2) + "\n"
     return files
 
 
@@ -349,6 +272,7 @@ def main(argv=None) -> int:
             continue
         stale.append(name)
         if not args.check:
+            path.parent.mkdir(exist_ok=True)
             path.write_text(text)
     if not args.check and not (HERE / EXAMPLE_IMAGE).exists():
         write_example_image(HERE / EXAMPLE_IMAGE)
