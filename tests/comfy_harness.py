@@ -83,6 +83,11 @@ def server_kind_names() -> list[str]:
     return ["bundled", "current"] + (["env"] if os.environ.get("COMFYUI_DIR") else [])
 
 
+def native_server_kind_names() -> list[str]:
+    """The kinds with core Wan nodes (native tests): ``current``, and ``env`` when ``COMFYUI_DIR`` is set."""
+    return [k for k in server_kind_names() if k != "bundled"]
+
+
 def server_kinds() -> list[ServerKind]:
     """Every kind, each with the reason it cannot run (empty when it can)."""
     return [_bundled_kind(), _current_kind(), _env_kind()]

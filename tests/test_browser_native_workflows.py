@@ -9,12 +9,12 @@ from __future__ import annotations
 import pytest
 
 from comfy_browser import strip_meta
-from comfy_harness import PACK_DIR_NAME, ROOT, load_api_workflow, load_ui_workflow
+from comfy_harness import PACK_DIR_NAME, ROOT, load_api_workflow, load_ui_workflow, native_server_kind_names
 from native_workflows import NATIVE_WORKFLOW_NAMES
-from test_browser import chromium, frontend  # noqa: F401  (module fixtures, reused)
+from test_browser import frontend  # noqa: F401  (module fixture, reused)
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow,
-              pytest.mark.parametrize("comfy_server", ["current", "env"], indirect=True)]
+              pytest.mark.parametrize("comfy_server", native_server_kind_names(), indirect=True)]
 
 UI_WORKFLOWS = sorted(p.stem for p in (ROOT / "workflows").glob("*.json"))  # what the template browser lists
 TEMPLATE_JS = """async ([module, name]) => {

@@ -17,13 +17,13 @@ import numpy as np
 import pytest
 from PIL import Image, ImageSequence
 
-from comfy_harness import PACK_DIR_NAME, ROOT, TINY_FRAMES, TINY_VIDEO, load_api_workflow, load_ui_workflow
+from comfy_harness import PACK_DIR_NAME, ROOT, TINY_FRAMES, TINY_VIDEO, load_api_workflow, load_ui_workflow, native_server_kind_names
 from native_workflows import (
     CORE_NODES, NATIVE_WORKFLOW_NAMES, SUBSTITUTES, tiny_native_prompt, write_tiny_image, write_tiny_native_files,
 )
 
 pytestmark = [pytest.mark.server, pytest.mark.slow,
-              pytest.mark.parametrize("comfy_server", ["current", "env"], indirect=True)]
+              pytest.mark.parametrize("comfy_server", native_server_kind_names(), indirect=True)]
 UI_WORKFLOWS = sorted(p.stem for p in (ROOT / "workflows").glob("*.json"))
 
 
