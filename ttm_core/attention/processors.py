@@ -51,7 +51,8 @@ class MaskedSelfAttnProcessor:
         self.state.calls["self"] += 1
         query, key, value = project_qkv_self(attn, hidden_states)
         if rotary_emb is not None:
-            query, key = apply_rotary(query, rotary_emb), apply_rotary(key, rotary_emb)
+            query = apply_rotary(query, rotary_emb)  # one at a time, as stock: one q-sized buffer less at the peak
+            key = apply_rotary(key, rotary_emb)
         attention = one_pass_or_backend(self.backend)  # None: plain SDPA, one pass over the keys
         out = blended_self_attention(query, key, value, self.groups, self.beta, attention)
         return output_projection(attn, out, query)
