@@ -191,18 +191,3 @@ def current_comfy_server(_comfy_servers):
     """The current ComfyUI server alone, for tests of what only it has (core Wan nodes, native
     workflows); the same process as ``comfy_server[current]``. Skips/fails like that kind."""
     return _comfy_servers("current")
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """One headless Chromium (Playwright) for every browser test of the session."""
-    from comfy_browser import CHROMIUM_ARGS, chromium_path
-
-    path = chromium_path()
-    if path is None:
-        pytest.skip("no Chromium found (/usr/bin/chromium): install it to run the browser tests")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()

@@ -11,7 +11,7 @@ import pytest
 from comfy_browser import strip_meta
 from comfy_harness import PACK_DIR_NAME, ROOT, load_api_workflow, load_ui_workflow, native_server_kind_names
 from native_workflows import NATIVE_WORKFLOW_NAMES
-from test_browser import frontend  # noqa: F401  (module fixture, reused)
+from test_browser import chromium, frontend  # noqa: F401  (module fixtures, reused)
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow,
               pytest.mark.parametrize("comfy_server", native_server_kind_names(), indirect=True)]
