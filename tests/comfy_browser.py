@@ -20,6 +20,22 @@ def chromium_path() -> str | None:
     return None
 
 
+def launch_chromium():
+    """Yield one headless Chromium for a module-scoped ``chromium`` fixture (each test module keeps
+    its own browser: a browser shared across modules made the frontend's dialogs flaky); skips
+    when Chromium or Playwright is missing."""
+    import pytest
+
+    path = chromium_path()
+    if path is None:
+        pytest.skip("no Chromium found (/usr/bin/chromium): install it to run the browser tests")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
 READY_JS = """() => !!(window.app && window.app.graph && window.LiteGraph
     && Object.keys(window.LiteGraph.registered_node_types || {}).length > 20)"""
 

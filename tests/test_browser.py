@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from comfy_browser import CHROMIUM_ARGS, Frontend, chromium_path, strip_meta
+from comfy_browser import Frontend, launch_chromium, strip_meta
 from comfy_harness import WORKFLOW_NAMES, load_api_workflow, load_ui_workflow, tiny_overrides, tiny_prompt
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
@@ -19,14 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def chromium():
-    path = chromium_path()
-    if path is None:
-        pytest.skip("no Chromium found (/usr/bin/chromium): install it to run the browser tests")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+    yield from launch_chromium()
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from comfy_browser import CHROMIUM_ARGS, Frontend, chromium_path, strip_meta
+from comfy_browser import Frontend, launch_chromium, strip_meta
 from comfy_harness import (
     ComfyServer, ServerKind, load_api_workflow, load_ui_workflow, prepare_inputs, server_kinds, tiny_overrides,
 )
@@ -34,14 +34,7 @@ DRAGS = {"ball": ((248, 336), (330, 140)), "cube": ((580, 335), (620, 200))}
 
 @pytest.fixture(scope="module")
 def chromium():
-    path = chromium_path()
-    if path is None:
-        pytest.skip("no Chromium found (/usr/bin/chromium): install it to run the browser tests")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+    yield from launch_chromium()
 
 
 def _start(kind: ServerKind, tmp_path_factory, models) -> ComfyServer:

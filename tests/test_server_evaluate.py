@@ -76,16 +76,9 @@ def test_generate_then_evaluate_keeps_the_best_candidate(comfy_server):
 
 @pytest.fixture(scope="module")
 def chromium():
-    from comfy_browser import CHROMIUM_ARGS, chromium_path
+    from comfy_browser import launch_chromium
 
-    path = chromium_path()
-    if path is None:
-        pytest.skip("no Chromium found (/usr/bin/chromium): install it to run the browser tests")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+    yield from launch_chromium()
 
 
 # the current frontend files the graph under a workflow name (without one it throws in openWorkflow)
