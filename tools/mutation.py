@@ -10,6 +10,7 @@ Results stay in the copy, so a second run resumes where the first stopped (``--f
     nice -n 19 python tools/mutation.py                  # every group
     nice -n 19 python tools/mutation.py tokens types     # some groups
     nice -n 19 python tools/mutation.py --quick types    # a focused subset (see QUICK)
+    nice -n 19 python tools/mutation.py --sample 20 guidance   # a fixed 20 % of the mutants
     python tools/mutation.py --report                    # scores and survivors of what ran
     python tools/mutation.py --report --workdir AFTER --compare BEFORE   # two runs, shared mutants
 
@@ -20,6 +21,7 @@ the group's copy) prints the diff of one.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -51,13 +53,14 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "attention": (
         ["ttm_core/attention/*"],
-        ["tests/test_attention_grouped.py", "tests/test_attention_processors.py",
-         "tests/test_regressions_schedule.py"],
+        ["tests/test_attention_grouped.py", "tests/test_attention_one_pass.py",
+         "tests/test_attention_core_native.py", "tests/test_attention_processors.py",
+         "tests/test_regressions_schedule.py", "tests/test_regressions_stage2.py"],
     ),
     "guidance": (
         ["ttm_core/guidance/*"],
-        ["tests/test_reference.py", "tests/test_reference_compose.py", "tests/test_pipeline_anchoring.py",
-         "tests/test_regressions_reference.py", "tests/test_props_guidance.py"],
+        ["tests/test_clocks.py", "tests/test_reference.py", "tests/test_reference_compose.py",
+         "tests/test_pipeline_anchoring.py", "tests/test_regressions_reference.py", "tests/test_props_tokens.py"],
     ),
     "prompts": (
         ["ttm_core/prompts/rules.py", "ttm_core/prompts/motion.py",
@@ -88,6 +91,10 @@ QUICK: dict[str, list[str]] = {
 # statements starting on a matching line are not mutated (validation and its messages, notes)
 SKIP_LINES = [r"^\s*require\(", r"^\s*raise TTMInputError\(", r"^\s*raise LLMAnswerError\(", r"notes\.append\("]
 
+# tests that start a fresh interpreter: mutmut's trampolines do not reach into it, so they cost
+# tens of seconds per mutant and cannot kill one
+DESELECT = ["tests/test_types.py::test_public_names_resolve_when_the_core_is_imported_under_another_name"]
+
 KILLED = {1, 3}  # a test failed
 TIMEOUT = {36, 24, -24, 152, 255}  # counted as killed (an endless loop is caught), reported apart
 STATUS = {0: "survived", 33: "no tests", 5: "no tests", 34: "skipped", None: "not checked"}
@@ -99,7 +106,7 @@ def _mutmut_section(mutate: list[str], tests: list[str]) -> str:
         'source_paths = ["ttm_core"]',
         "only_mutate = " + json.dumps(mutate),
         "pytest_add_cli_args_test_selection = " + json.dumps(tests),
-        'pytest_add_cli_args = ["-p", "no:cacheprovider"]',
+        "pytest_add_cli_args = " + json.dumps(["-p", "no:cacheprovider"] + [f"--deselect={t}" for t in DESELECT]),
         'process_isolation = "forkserver"',  # torch is not fork-safe after the test session started
         "use_git_change_detection = false",
         # generous limits: the machine is shared, and a wall-clock timeout would count as a kill
@@ -139,13 +146,29 @@ def prepare(group: str, workdir: Path, fresh: bool) -> Path:
     return here
 
 
-def run(group: str, here: Path, max_children: int, quick: bool) -> int:
+def in_sample(name: str, percent: float) -> bool:
+    """A fixed pseudo-random share of mutant names: the same names in every run and checkout."""
+    return int(hashlib.sha1(name.encode()).hexdigest()[:8], 16) % 10_000 < percent * 100
+
+
+def _mutmut(here: Path, max_children: int, names: list[str], log_name: str = "mutmut.log") -> int:
     mutmut = Path(sys.executable).with_name("mutmut")
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    cmd = [str(mutmut), "run", "--max-children", str(max_children)] + (QUICK.get(group, []) if quick else [])
-    print(f"== {group}: {' '.join(cmd)} in {here}", flush=True)
-    with open(here / "mutmut.log", "w") as log:
+    cmd = [str(mutmut), "run", "--max-children", str(max_children)] + names
+    shown = names if len(names) <= 6 else names[:3] + [f"... ({len(names)} names)"]
+    print(f"== {here.name}: {' '.join(cmd[:4] + shown)} in {here}", flush=True)
+    with open(here / log_name, "w") as log:
         return subprocess.call(cmd, cwd=here, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def run(group: str, here: Path, max_children: int, quick: bool, sample: float | None = None) -> int:
+    """Run the group's mutants: all, the QUICK globs, or a fixed sample (``--sample PERCENT``)."""
+    if sample is None:
+        return _mutmut(here, max_children, QUICK.get(group, []) if quick else [])
+    if not statuses(here):  # generate the mutants (and the test map) without testing any
+        _mutmut(here, max_children, ["__ttm_generate_only__*"], "mutmut-generate.log")
+    todo = [n for n, status in statuses(here).items() if status == "not checked" and in_sample(n, sample)]
+    return _mutmut(here, max_children, todo) if todo else 0
 
 
 def statuses(here: Path) -> dict[str, str]:
@@ -196,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-children", type=int, default=1, help="parallel mutants (default 1)")
     parser.add_argument("--fresh", action="store_true", help="drop earlier results of these groups")
     parser.add_argument("--quick", action="store_true", help="only the QUICK subset of the groups that have one")
+    parser.add_argument("--sample", type=float, metavar="PERCENT",
+                        help="only a fixed pseudo-random PERCENT of each group's mutants (same names every run)")
     parser.add_argument("--report", action="store_true", help="only print the scores of earlier runs")
     parser.add_argument("--compare", type=Path, metavar="WORKDIR",
                         help="with --report: also score against another run's workdir, on shared mutants")
@@ -206,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     for group in args.groups or list(GROUPS):
         here = args.workdir / group
         if not args.report:
-            run(group, prepare(group, args.workdir, args.fresh), args.max_children, args.quick)
+            run(group, prepare(group, args.workdir, args.fresh), args.max_children, args.quick, args.sample)
         if (here / "mutants").exists():
             report(group, here)
             if args.compare is not None and (args.compare / group / "mutants").exists():
