@@ -1,0 +1,147 @@
+"""Attention bookkeeping the mutation run found unguarded, each against an independent expectation.
+
+* the two-call path (a caller's own attention function, or no LSE kernel): a float64 dense-mask
+  reference, and the exact list of attention calls it must make (one full call, then one per
+  object; none of the full call when beta = 1; only the full call when beta = 0 or one group);
+* the latent-size check of the native path: the frame count and pixel size in its message are
+  computed by hand, and each condition is tried alone;
+* ``strip_padding`` where the number of non-zero channels differs from the prompt's length;
+* which LSE kernels are tried per device and dtype (a pure table, checkable without a GPU).
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from ttm_core.attention import TokenGroups, strip_padding
+from ttm_core.attention import one_pass
+from ttm_core.attention.grid import latent_token_labels
+from ttm_core.attention.grouped import sdpa_attention
+from ttm_core.attention.one_pass import blended_self_attention
+from ttm_core.attention.schedule import as_block_set
+from ttm_core.errors import TTMInputError
+
+
+def _qkv(n: int, seed: int = 0):
+    g = torch.Generator().manual_seed(seed)
+    return [torch.randn(2, n, 2, 8, generator=g) for _ in range(3)]
+
+
+def _dense(q, k, v, allowed=None):
+    q, k, v = (t.double().transpose(1, 2) for t in (q, k, v))
+    return torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=allowed).transpose(1, 2)
+
+
+LABELS = {
+    "three objects": torch.tensor([0, 1, 1, 2, 0, 3, 3, 1, 0, 2]),
+    "one group": torch.full((10,), 2),
+}
+
+
+def _recording(upcast: bool = False):
+    """A caller's attention function that records the query count of every call."""
+    calls: list[int] = []
+
+    def attention(q, k, v):
+        calls.append(q.shape[1])
+        out = sdpa_attention(q, k, v)
+        return out.double() if upcast else out  # a backend that answers in another dtype
+
+    return attention, calls
+
+
+@pytest.mark.parametrize("kind", list(LABELS))
+@pytest.mark.parametrize("beta", [0.0, 0.25, 1.0])
+def test_two_call_path_equals_dense_reference_with_the_expected_calls(kind, beta):
+    labels = LABELS[kind]
+    q, k, v = _qkv(labels.numel())
+    groups = TokenGroups.from_labels(labels)
+    attention, calls = _recording(upcast=True)
+    out = blended_self_attention(q, k, v, groups, beta, attention)
+    same = _dense(q, k, v, labels[:, None] == labels[None, :])
+    expected = (1 - beta) * _dense(q, k, v) + beta * same
+    assert (out.double() - expected).abs().max() < 1e-5
+    assert out.dtype == q.dtype  # the caller's dtype, whatever the backend answered in
+    sizes = [int((labels == lab).sum()) for lab in sorted(set(labels.tolist()))]
+    if beta == 0.0 or len(sizes) == 1:
+        want = [labels.numel()]  # full attention only: it *is* the same-object attention here
+    elif beta == 1.0:
+        want = sizes  # same-object only: the full call would be thrown away
+    else:
+        want = [labels.numel()] + sizes
+    assert calls == want
+
+
+def test_without_an_lse_kernel_the_default_path_is_the_two_call_path(monkeypatch):
+    monkeypatch.setattr(one_pass, "_candidates", lambda device, dtype: [])
+    monkeypatch.setattr(one_pass, "_KERNELS", {})
+    labels = LABELS["three objects"]
+    q, k, v = _qkv(labels.numel(), seed=3)
+    out = blended_self_attention(q, k, v, TokenGroups.from_labels(labels), 1.0)
+    assert (out.double() - _dense(q, k, v, labels[:, None] == labels[None, :])).abs().max() < 1e-5
+
+
+def _video(frames: int, height: int, width: int) -> torch.Tensor:
+    labels = torch.zeros(frames, height, width, dtype=torch.uint8)
+    labels[:, : height // 2, width // 2 :] = 1
+    return labels
+
+
+def test_latent_size_message_states_the_latents_video_size_computed_by_hand():
+    # latent [1, 16, 4, 4, 8] with the 8x spatial / 4x temporal VAE: (4 - 1) * 4 + 1 = 13 frames
+    # of 8 * 8 = 64 by 4 * 8 = 32 pixels
+    with pytest.raises(TTMInputError) as err:
+        latent_token_labels(_video(9, 32, 64), (1, 16, 4, 4, 8), spatial_stride=8)
+    text = str(err.value)
+    assert "a 64x32 px video with 13 frames" in text and "build the trajectory at 64x32 with 13 frames" in text
+
+
+@pytest.mark.parametrize("frames", [10, 11, 12])
+def test_a_frame_count_between_latent_frames_is_refused(frames):
+    # (frames - 1) // 4 + 1 == 3 latent frames, but only 9 frames map onto 3 latent frames exactly
+    with pytest.raises(TTMInputError, match="with 9 frames"):
+        latent_token_labels(_video(frames, 32, 64), (1, 16, 3, 4, 8), spatial_stride=8)
+
+
+def test_the_temporal_stride_given_is_the_one_checked():
+    # stride 2: 5 frames -> (5 - 1) / 2 + 1 = 3 latent frames (with stride 4 it would be 2)
+    out = latent_token_labels(_video(5, 32, 64), (1, 16, 3, 4, 8), spatial_stride=8, temporal_stride=2)
+    assert out.numel() == 3 * 2 * 4
+    with pytest.raises(TTMInputError):
+        latent_token_labels(_video(5, 32, 64), (1, 16, 2, 4, 8), spatial_stride=8, temporal_stride=2)
+
+
+@pytest.mark.parametrize("latent_hw,patch", [((3, 8), (1, 2, 2)), ((4, 7), (1, 2, 2)), ((4, 8), (2, 2, 2))])
+def test_each_patch_condition_alone_is_refused(latent_hw, patch):
+    h, w = latent_hw
+    with pytest.raises(TTMInputError, match="patch size"):
+        latent_token_labels(_video(9, h * 8, w * 8), (1, 16, 3, h, w), spatial_stride=8, patch=patch)
+
+
+def test_strip_padding_keeps_every_row_up_to_the_last_non_zero_one():
+    # 4 prompt rows with a value in channel 0 only, then 2 padding rows: 4 rows stay, whatever
+    # the number of channels that are non-zero
+    x = torch.zeros(1, 6, 5)
+    x[0, :4, 0] = torch.tensor([1.0, -2.0, 3.0, 0.5])
+    assert torch.equal(strip_padding(x), x[:, :4])
+    two = torch.zeros(2, 6, 5)
+    two[1, 4, 3] = 1.0  # a later row used by the second batch row only
+    assert strip_padding(two).shape == (2, 5, 5)
+
+
+def test_lse_kernels_tried_per_device_and_dtype():
+    cpu = one_pass._candidates(torch.device("cpu"), torch.float32)
+    assert [fn for _, fn in cpu] == [one_pass._cpu_flash]
+    half = one_pass._candidates(torch.device("cuda"), torch.bfloat16)
+    assert [fn for _, fn in half] == [one_pass._cuda_flash, one_pass._cuda_efficient]
+    assert [fn for _, fn in one_pass._candidates(torch.device("cuda"), torch.float16)] == [
+        one_pass._cuda_flash, one_pass._cuda_efficient]
+    assert [fn for _, fn in one_pass._candidates(torch.device("cuda"), torch.float32)] == [one_pass._cuda_efficient]
+    assert one_pass._candidates(torch.device("meta"), torch.float32) == []
+
+
+def test_block_lists_become_tuples_of_ints():
+    assert as_block_set(None) is None
+    assert as_block_set([3.0, 1]) == (3, 1) and all(type(b) is int for b in as_block_set([3.0, 1]))
+    assert as_block_set(()) == ()
