@@ -145,3 +145,39 @@ def test_block_lists_become_tuples_of_ints():
     assert as_block_set(None) is None
     assert as_block_set([3.0, 1]) == (3, 1) and all(type(b) is int for b in as_block_set([3.0, 1]))
     assert as_block_set(()) == ()
+
+
+def _reference_with_lse(q, k, v):
+    """out and log-sum-exp of plain attention on [B, H, S, D], computed densely."""
+    scores = q.double() @ k.double().transpose(-1, -2) / q.shape[-1] ** 0.5
+    return (torch.softmax(scores, -1) @ v.double()).to(q.dtype), torch.logsumexp(scores, -1).float()
+
+
+def test_cuda_kernel_wrappers_pass_the_kernels_arguments_and_trim_the_lse(monkeypatch):
+    """The CUDA wrappers on a stand-in for each aten kernel (no GPU here): the same arguments the
+    kernels take (no dropout, not causal, LSE wanted) and the efficient kernel's LSE padded to a
+    multiple of 32 cut back to the query length."""
+    g = torch.Generator().manual_seed(0)
+    q, k, v = (torch.randn(1, 2, 40, 8, generator=g) for _ in range(3))
+    seen = {}
+
+    def flash(q_, k_, v_, dropout, causal, debug):
+        seen["flash"] = (dropout, causal, debug)
+        out, lse = _reference_with_lse(q_, k_, v_)
+        return out, lse, None, None, 40, 40, None, None, None
+
+    def efficient(q_, k_, v_, bias, want_lse):
+        seen["efficient"] = (bias, want_lse)
+        out, lse = _reference_with_lse(q_, k_, v_)
+        padded = torch.full(lse.shape[:-1] + (64,), float("nan"))
+        padded[..., :40] = lse
+        return out, padded, None, None
+
+    monkeypatch.setattr(torch.ops.aten, "_scaled_dot_product_flash_attention", flash)
+    monkeypatch.setattr(torch.ops.aten, "_scaled_dot_product_efficient_attention", efficient)
+    want_out, want_lse = _reference_with_lse(q, k, v)
+    for fn, name, args in ((one_pass._cuda_flash, "flash", (0.0, False, False)),
+                           (one_pass._cuda_efficient, "efficient", (None, True))):
+        out, lse = fn(q, k, v)
+        assert seen[name] == args
+        assert torch.equal(out, want_out) and torch.equal(lse, want_lse)
