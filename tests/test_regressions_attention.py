@@ -17,7 +17,7 @@ import torch
 from ttm_core.attention import TokenGroups, strip_padding
 from ttm_core.attention import one_pass
 from ttm_core.attention.grid import latent_token_labels
-from ttm_core.attention.grouped import sdpa_attention
+from ttm_core.attention.grouped import blend_grouped_attention, sdpa_attention
 from ttm_core.attention.one_pass import blended_self_attention
 from ttm_core.attention.schedule import as_block_set
 from ttm_core.errors import TTMInputError
@@ -181,3 +181,19 @@ def test_cuda_kernel_wrappers_pass_the_kernels_arguments_and_trim_the_lse(monkey
         out, lse = fn(q, k, v)
         assert seen[name] == args
         assert torch.equal(out, want_out) and torch.equal(lse, want_lse)
+
+
+def test_grouped_blend_needs_the_full_output_below_beta_one():
+    labels = LABELS["three objects"]
+    q, k, v = _qkv(labels.numel())
+    with pytest.raises(ValueError, match="full attention output is needed when beta < 1"):
+        blend_grouped_attention(q, k, v, TokenGroups.from_labels(labels), None, 0.5)
+
+
+def test_grouped_blend_of_one_group_returns_the_full_output_without_another_call():
+    labels = LABELS["one group"]
+    q, k, v = _qkv(labels.numel())
+    full = sdpa_attention(q, k, v)
+    attention, calls = _recording()
+    out = blend_grouped_attention(q, k, v, TokenGroups.from_labels(labels), full, 0.5, attention)
+    assert out is full and calls == []
