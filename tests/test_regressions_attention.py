@@ -197,3 +197,12 @@ def test_grouped_blend_of_one_group_returns_the_full_output_without_another_call
     attention, calls = _recording()
     out = blend_grouped_attention(q, k, v, TokenGroups.from_labels(labels), full, 0.5, attention)
     assert out is full and calls == []
+
+
+def test_grouped_blend_at_beta_one_overwrites_every_token_of_a_given_full_output():
+    # beta = 1 is same-object attention only: what the full buffer held must not leak in
+    labels = LABELS["three objects"]
+    q, k, v = _qkv(labels.numel(), seed=5)
+    full = torch.full_like(q, float("nan"))
+    out = blend_grouped_attention(q, k, v, TokenGroups.from_labels(labels), full, 1.0)
+    assert (out.double() - _dense(q, k, v, labels[:, None] == labels[None, :])).abs().max() < 1e-5
