@@ -55,7 +55,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
         ["ttm_core/attention/*"],
         ["tests/test_attention_grouped.py", "tests/test_attention_one_pass.py",
          "tests/test_attention_core_native.py", "tests/test_attention_processors.py",
-         "tests/test_regressions_attention.py", "tests/test_regressions_schedule.py",
+         "tests/test_regressions_attention.py", "tests/test_regressions_fused.py", "tests/test_regressions_schedule.py",
          "tests/test_regressions_stage2.py"],
     ),
     "guidance": (
