@@ -206,3 +206,25 @@ def test_grouped_blend_at_beta_one_overwrites_every_token_of_a_given_full_output
     full = torch.full_like(q, float("nan"))
     out = blend_grouped_attention(q, k, v, TokenGroups.from_labels(labels), full, 1.0)
     assert (out.double() - _dense(q, k, v, labels[:, None] == labels[None, :])).abs().max() < 1e-5
+
+
+def test_local_prompts_are_projected_by_the_transformer_in_its_own_dtype():
+    """A float32 text-encoder output for a float64 (or bf16) transformer: projected in the
+    transformer's dtype by its own text embedding, each label kept with its prompt."""
+    from ttm_core.attention.install import masked_attention
+    from ttm_core.attention.schedule import GuidanceConfig, GuidanceState
+    from ttm_core.testing import tiny_wan_pipeline
+
+    transformer = tiny_wan_pipeline("wan22_ti2v_5b").transformer.double()
+    g = torch.Generator().manual_seed(0)
+    embeds = {2: torch.randn(1, 3, transformer.config.text_dim, generator=g),
+              1: torch.randn(1, 4, transformer.config.text_dim, generator=g)}
+    config = GuidanceConfig(beta_self=0.0, beta_cross=0.7, block_fraction=1.0)
+    with masked_attention([transformer], LABELS["three objects"], config, GuidanceState(4, 2), embeds) as procs:
+        assert procs and all(p.locals is procs[0].locals for p in procs)
+        contexts = procs[0].locals
+    embedder = transformer.condition_embedder.text_embedder
+    assert [c.label for c in contexts] == [1, 2]
+    for c in contexts:
+        assert c.embeds.dtype == torch.float64
+        assert torch.equal(c.embeds, embedder(embeds[c.label].double()))
