@@ -11,6 +11,7 @@ Results stay in the copy, so a second run resumes where the first stopped (``--f
     nice -n 19 python tools/mutation.py tokens types     # some groups
     nice -n 19 python tools/mutation.py --quick types    # a focused subset (see QUICK)
     nice -n 19 python tools/mutation.py --sample 20 guidance   # a fixed 20 % of the mutants
+    nice -n 19 python tools/mutation.py --retry attention     # survivors again, after new tests
     python tools/mutation.py --report                    # scores and survivors of what ran
     python tools/mutation.py --report --workdir AFTER --compare BEFORE   # two runs, shared mutants
 
@@ -162,8 +163,16 @@ def _mutmut(here: Path, max_children: int, names: list[str], log_name: str = "mu
         return subprocess.call(cmd, cwd=here, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
-def run(group: str, here: Path, max_children: int, quick: bool, sample: float | None = None) -> int:
-    """Run the group's mutants: all, the QUICK globs, or a fixed sample (``--sample PERCENT``)."""
+def run(group: str, here: Path, max_children: int, quick: bool, sample: float | None = None,
+        retry: bool = False) -> int:
+    """Run the group's mutants: all, the QUICK globs, or a fixed sample (``--sample PERCENT``).
+
+    ``retry`` runs again only the mutants that survived, had no test or timed out, against the
+    tests as they are now (new tests are picked up by mutmut's incremental test map).
+    """
+    if retry:
+        todo = [n for n, status in statuses(here).items() if status in ("survived", "no tests", "timeout")]
+        return _mutmut(here, max_children, todo, "mutmut-retry.log") if todo else 0
     if sample is None:
         return _mutmut(here, max_children, QUICK.get(group, []) if quick else [])
     if not statuses(here):  # generate the mutants (and the test map) without testing any
@@ -222,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="only the QUICK subset of the groups that have one")
     parser.add_argument("--sample", type=float, metavar="PERCENT",
                         help="only a fixed pseudo-random PERCENT of each group's mutants (same names every run)")
+    parser.add_argument("--retry", action="store_true",
+                        help="run again the survivors, untested and timed-out mutants of earlier runs")
     parser.add_argument("--report", action="store_true", help="only print the scores of earlier runs")
     parser.add_argument("--compare", type=Path, metavar="WORKDIR",
                         help="with --report: also score against another run's workdir, on shared mutants")
@@ -232,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     for group in args.groups or list(GROUPS):
         here = args.workdir / group
         if not args.report:
-            run(group, prepare(group, args.workdir, args.fresh), args.max_children, args.quick, args.sample)
+            run(group, prepare(group, args.workdir, args.fresh), args.max_children, args.quick, args.sample, args.retry)
         if (here / "mutants").exists():
             report(group, here)
             if args.compare is not None and (args.compare / group / "mutants").exists():
