@@ -228,3 +228,78 @@ def test_local_prompts_are_projected_by_the_transformer_in_its_own_dtype():
     for c in contexts:
         assert c.embeds.dtype == torch.float64
         assert torch.equal(c.embeds, embedder(embeds[c.label].double()))
+
+
+class _RecordingBase:
+    """A stand-in for the stock processor: records exactly what it is handed."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, *args, **kw):
+        self.calls.append((args, kw))
+        return "stock"
+
+
+def _processors(base, state, beta=1.0):
+    from ttm_core.attention import LocalContext, MaskedCrossAttnProcessor, MaskedSelfAttnProcessor
+
+    groups = TokenGroups.from_labels(LABELS["three objects"])
+    locals_ = [LocalContext(1, torch.ones(1, 2, 4))]
+    return (MaskedSelfAttnProcessor(base, groups, beta, state),
+            MaskedCrossAttnProcessor(base, groups, locals_, beta, state))
+
+
+def test_inactive_processors_hand_the_stock_processor_every_argument_unchanged():
+    from ttm_core.attention.schedule import GuidanceState
+
+    args = ("attn", "hidden", "context", "mask", "rotary")
+    for state, beta, given in (
+        (GuidanceState(4, 2, step=2), 1.0, args),  # outside the step window
+        (GuidanceState(4, 2, step=0), 0.0, args),  # blend weight 0
+        (GuidanceState(4, 2, step=0), 1.0, args),  # an attention mask: only stock knows it
+        (GuidanceState(4, 2, step=0, conditional=False), 1.0, args[:3] + (None, None)),  # cross: uncond
+    ):
+        base = _RecordingBase()
+        procs = _processors(base, state, beta)
+        if not state.conditional:
+            procs = procs[1:]  # self-attention acts on the unconditional pass too (self_on_uncond)
+        for proc in procs:
+            assert proc(*given, extra=3) == "stock"
+        assert base.calls == [(given, {"extra": 3})] * len(procs)
+        assert state.calls == {"self": 0, "cross": 0}
+
+
+def test_cross_attention_without_a_context_is_stock():
+    from ttm_core.attention.schedule import GuidanceState
+
+    base = _RecordingBase()
+    cross = _processors(base, GuidanceState(4, 2, step=0))[1]
+    assert cross("attn", "hidden", None, None, None) == "stock"
+    assert base.calls == [(("attn", "hidden", None, None, None), {})]
+
+
+def test_active_calls_are_counted_once_each(wan21_block):
+    from ttm_core.attention.schedule import GuidanceState
+
+    attn1, attn2, rotary, n = wan21_block
+    state = GuidanceState(4, 2, step=0)
+    self_proc, cross_proc = _processors(attn1.processor, state, 0.5)
+    cross_proc.base = attn2.processor
+    hidden = torch.randn(1, n, 24, dtype=torch.float64)
+    context = torch.randn(1, 17 + 512, 24, dtype=torch.float64)
+    cross_proc.locals[0].embeds = torch.randn(1, 2, 24, dtype=torch.float64)
+    for _ in range(2):
+        self_proc(attn1, hidden, None, None, rotary)
+        cross_proc(attn2, hidden, context, None, None)
+    assert state.calls == {"self": 2, "cross": 2}
+
+
+@pytest.fixture(scope="module")
+def wan21_block():
+    from ttm_core.testing import tiny_wan_pipeline
+
+    t = tiny_wan_pipeline("wan21_i2v").transformer.double()
+    n = LABELS["three objects"].numel()  # 10 tokens: 1 frame of 2 x 5
+    rotary = t.rope(torch.zeros(1, 1, 1, 4, 10, dtype=torch.float64))
+    return t.blocks[0].attn1, t.blocks[0].attn2, rotary, n
