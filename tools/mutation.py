@@ -181,19 +181,24 @@ def run(group: str, here: Path, max_children: int, quick: bool, sample: float | 
     return _mutmut(here, max_children, todo) if todo else 0
 
 
-def statuses(here: Path) -> dict[str, str]:
-    """Mutant name -> status, from mutmut's result files (they are saved as mutants finish)."""
+def statuses(here: Path, sample: float | None = None) -> dict[str, str]:
+    """Mutant name -> status, from mutmut's result files (they are saved as mutants finish).
+
+    With ``sample``, only the names of that fixed sample (so a score is the sample's, unbiased
+    by mutants an earlier, stopped run happened to check first).
+    """
     out = {}
     for meta in sorted((here / "mutants").rglob("*.py.meta")):
         data = json.loads(meta.read_text())
         for name, code in sorted(data.get("exit_code_by_key", {}).items()):
-            out[name] = "killed" if code in KILLED else "timeout" if code in TIMEOUT else STATUS.get(code, "other")
+            if sample is None or in_sample(name, sample):
+                out[name] = "killed" if code in KILLED else "timeout" if code in TIMEOUT else STATUS.get(code, "other")
     return out
 
 
-def compare(group: str, before: Path, after: Path) -> None:
+def compare(group: str, before: Path, after: Path, sample: float | None = None) -> None:
     """Scores of two runs on the mutants both have checked (a run may have been stopped early)."""
-    a, b = statuses(before / group), statuses(after / group)
+    a, b = statuses(before / group, sample), statuses(after / group, sample)
     both = [n for n in a if n in b and "not checked" not in (a[n], b[n])]
     if not both:
         return
@@ -204,11 +209,11 @@ def compare(group: str, before: Path, after: Path) -> None:
           f"newly survived {sum(a[n] in caught and b[n] not in caught for n in both)})")
 
 
-def report(group: str, here: Path) -> dict[str, int]:
+def report(group: str, here: Path, sample: float | None = None) -> dict[str, int]:
     """Per-group counts from mutmut's result files; writes the group's survivors.txt."""
     counts = {"killed": 0, "timeout": 0, "survived": 0, "no tests": 0, "not checked": 0, "other": 0}
     survivors = []
-    for name, status in statuses(here).items():
+    for name, status in statuses(here, sample).items():
         counts[status] += 1
         if status not in ("killed", "timeout", "not checked"):
             survivors.append(f"{status}\t{name}")
@@ -245,9 +250,9 @@ def main(argv: list[str] | None = None) -> int:
         if not args.report:
             run(group, prepare(group, args.workdir, args.fresh), args.max_children, args.quick, args.sample, args.retry)
         if (here / "mutants").exists():
-            report(group, here)
+            report(group, here, args.sample)
             if args.compare is not None and (args.compare / group / "mutants").exists():
-                compare(group, args.compare, args.workdir)
+                compare(group, args.compare, args.workdir, args.sample)
     return 0
 
 
