@@ -67,7 +67,8 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
     "prompts": (
         ["ttm_core/prompts/rules.py", "ttm_core/prompts/motion.py",
          "ttm_core/prompts/text.py", "ttm_core/prompts/llm.py", "ttm_core/prompts/decompose.py"],
-        ["tests/test_prompts_rules.py", "tests/test_prompts_openai.py", "tests/test_regressions_prompts.py"],
+        ["tests/test_prompts_rules.py", "tests/test_prompts_openai.py", "tests/test_regressions_prompts.py",
+         "tests/test_regressions_llm.py"],
     ),
 }
 
