@@ -21,11 +21,8 @@ def split_image_context(attn, encoder_hidden_states: torch.Tensor) -> tuple[torc
 
 
 def project_query(attn, hidden_states: torch.Tensor) -> torch.Tensor:
-    if getattr(attn, "fused_projections", False) and not attn.is_cross_attention:
-        query = attn.to_qkv(hidden_states).chunk(3, dim=-1)[0]
-    else:
-        query = attn.to_q(hidden_states)
-    return attn.norm_q(query).unflatten(2, (attn.heads, -1))
+    """The query of a cross-attention layer: fusing never touches ``to_q`` there (only k/v)."""
+    return attn.norm_q(attn.to_q(hidden_states)).unflatten(2, (attn.heads, -1))
 
 
 def project_qkv_self(attn, hidden_states: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
