@@ -144,3 +144,5 @@ SYNONYM_GROUPS = [
 ]
 IRREGULAR_PLURALS = {"people": "person", "men": "man", "women": "woman", "children": "child",
                      "mice": "mouse", "geese": "goose", "fish": "fish", "sheep": "sheep", "deer": "deer"}
+# third-person verb forms in "-oes" whose base drops "es" (the "-s" rule would give "goe")
+IRREGULAR_VERB_S = {"goes": "go", "does": "do", "echoes": "echo", "vetoes": "veto", "undergoes": "undergo"}

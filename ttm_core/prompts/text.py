@@ -47,6 +47,8 @@ def lemma(word: str) -> str:
     w = word.lower()
     if w in lx.IRREGULAR_PLURALS:
         return lx.IRREGULAR_PLURALS[w]
+    if w in lx.IRREGULAR_VERB_S:
+        return lx.IRREGULAR_VERB_S[w]
     if len(w) > 4 and w.endswith("ies"):
         return w[:-3] + "y"
     if len(w) > 3 and w.endswith("es") and w[:-2].endswith(("s", "sh", "ch", "x", "z")):

@@ -1,0 +1,83 @@
+"""The offline rules' reading of sentences: connectors, pronouns, follow links, headings, lemmas
+and the notes, each against what an English reader takes the prompt to say.
+
+Timing convention (documented in ``ttm_core.prompts.rules``): clauses joined by a sequence word
+("and then", "after that", "finally", a new sentence starting "Then") share the clip in turn, so
+with two clauses the first acts over t in 0..0.5 and the second over 0.5..1; concurrent words
+("while", "whereas", "when", "as") let both act over the whole clip.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ttm_core.prompts.decompose import decompose_prompt
+from ttm_core.prompts.text import lemma
+
+
+def _xy(plan, name):
+    return [(k["t"], k["dx"], k["dy"]) for k in plan.keyframes[name]]
+
+
+@pytest.mark.parametrize("joint", [" and then the cat", ", after that the cat", " and finally the cat",
+                                   ". Then the cat", " and later the cat"])
+def test_a_sequence_word_makes_the_second_clause_act_after_the_first(joint):
+    plan = decompose_prompt("The dog runs to the right" + joint + " jumps", ["dog", "cat"])
+    assert _xy(plan, "dog") == [(0.0, 0.0, 0.0), (0.5, 0.35, 0.0), (1.0, 0.35, 0.0)]
+    assert _xy(plan, "cat") == [(0.0, 0.0, 0.0), (0.5, 0.0, 0.0), (0.75, 0.0, -0.15), (1.0, 0.0, 0.0)]
+    assert plan.motion_prompt == "The dog runs to the right. The cat jumps."
+
+
+@pytest.mark.parametrize("joint", [" while the cat", " whereas the cat", " when the cat", " as the cat",
+                                   " but the cat"])
+def test_a_concurrent_word_lets_both_clauses_act_over_the_whole_clip(joint):
+    plan = decompose_prompt("The dog runs to the right" + joint + " jumps", ["dog", "cat"])
+    assert _xy(plan, "dog") == [(0.0, 0.0, 0.0), (1.0, 0.35, 0.0)]
+    assert _xy(plan, "cat") == [(0.0, 0.0, 0.0), (0.5, 0.0, -0.15), (1.0, 0.0, 0.0)]
+
+
+def test_one_subject_in_sequence_reads_as_one_sentence_and_keeps_its_heading():
+    # walks right (0.35 by t = 0.5), turns left, leaves to the left: 0.35 - 1.2 = -0.85 at t = 1
+    plan = decompose_prompt("The dog walks to the right. Then it turns to the left and walks out of the frame", ["dog"])
+    assert _xy(plan, "dog") == [(0.0, 0.0, 0.0), (0.5, 0.35, 0.0), (1.0, -0.85, 0.0)]
+    assert plan.motion_prompt == ("The dog walks to the right, then turns to the left and walks out of the frame "
+                                  "to the left.")
+
+
+def test_a_follower_takes_the_leaders_path_and_says_so():
+    plan = decompose_prompt("The dog runs to the left and the cat follows it", ["dog", "cat"])
+    assert _xy(plan, "cat") == _xy(plan, "dog") == [(0.0, 0.0, 0.0), (1.0, -0.35, 0.0)]
+    assert "'cat' follows ['dog'] in the same direction." in plan.notes
+
+
+def test_a_relative_clause_between_commas_does_not_split_the_sentence():
+    plan = decompose_prompt("The dog, which is brown, runs to the right", ["dog"])
+    assert _xy(plan, "dog") == [(0.0, 0.0, 0.0), (1.0, 0.35, 0.0)]
+    assert plan.motion_prompt == "The dog runs to the right."
+
+
+@pytest.mark.parametrize("names,local,note", [
+    (["dog", "cat"], {"cat": "cat"}, "'cat' is not mentioned in the prompt: it stays still."),
+    (["dog", "object_2"], {}, "'object_2' is not mentioned in the prompt: it stays still."),
+])
+def test_an_unmentioned_object_stays_still_and_keeps_its_name_as_prompt_unless_unnamed(names, local, note):
+    plan = decompose_prompt("The dog runs to the right", names)
+    other = names[1]
+    assert _xy(plan, other) == [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0)]
+    assert {k: v for k, v in plan.local_prompts.items() if k != "dog"} == local
+    assert note in plan.notes
+    assert plan.notes[0] == "Decomposed by the offline rule-based parser (no LLM)."
+
+
+def test_an_object_mentioned_without_an_action_of_its_own_is_told_apart():
+    plan = decompose_prompt("The dog runs to the right past the cat", ["dog", "cat"])
+    assert "'cat' has no action of its own in the prompt: it stays still." in plan.notes
+
+
+@pytest.mark.parametrize("word,base", [
+    ("carries", "carry"), ("flies", "fly"), ("watches", "watch"), ("fixes", "fix"), ("buzzes", "buzz"),
+    ("passes", "pass"), ("dresses", "dress"), ("runs", "run"), ("bus", "bus"), ("glass", "glass"),
+    ("iris", "iris"), ("ties", "tie"), ("goes", "go"),
+])
+def test_lemma_table(word, base):
+    assert lemma(word) == base
