@@ -303,3 +303,64 @@ def wan21_block():
     n = LABELS["three objects"].numel()  # 10 tokens: 1 frame of 2 x 5
     rotary = t.rope(torch.zeros(1, 1, 1, 4, 10, dtype=torch.float64))
     return t.blocks[0].attn1, t.blocks[0].attn2, rotary, n
+
+
+def test_token_groups_move_to_another_device_with_their_labels():
+    groups = TokenGroups.from_labels(LABELS["three objects"])
+    moved = groups.to(torch.device("meta"))  # a device that needs no GPU
+    assert moved is not groups and list(moved.labels) == list(groups.labels) == [0, 1, 2, 3]
+    assert moved.num_tokens == 10 and all(i.device.type == "meta" for i in moved.index)
+    assert [tuple(i.shape) for i in moved.index] == [tuple(i.shape) for i in groups.index]
+    assert groups.to(torch.device("cpu")) is groups
+
+
+def test_sdpa_bshd_hands_diffusers_the_backend_asked_for(monkeypatch):
+    import diffusers.models.attention_dispatch as dispatch
+
+    seen = []
+    monkeypatch.setattr(dispatch, "dispatch_attention_fn", lambda q, k, v, **kw: seen.append(kw) or q)
+    q, k, v = _qkv(4)
+    from ttm_core.attention.grouped import sdpa_bshd
+
+    sdpa_bshd(q, k, v, backend="flash")
+    assert seen[0]["backend"] == "flash" and seen[0]["dropout_p"] == 0.0 and seen[0]["is_causal"] is False
+
+
+def _local_blend_case(rows):
+    from ttm_core.attention import LocalContext, blend_local_prompts
+
+    labels = torch.tensor([0, 1, 1, 2, 0, 1])
+    g = torch.Generator().manual_seed(4)
+    q = torch.randn(2, 6, 2, 4, generator=g)
+    kl, vl = torch.randn(1, 3, 2, 4, generator=g), torch.randn(1, 3, 2, 4, generator=g)
+    out = torch.randn(2, 6, 2, 4, generator=g)
+    before = out.clone()
+    attention, calls = _recording()
+    blend_local_prompts(q, out, TokenGroups.from_labels(labels), [LocalContext(1, torch.zeros(1, 3, 1))], 0.5,
+                        attention, lambda ctx: (kl.expand(ctx.shape[0], -1, -1, -1), vl.expand(ctx.shape[0], -1, -1, -1)),
+                        rows=rows)
+    return q, kl, vl, before, out, calls
+
+
+def test_local_prompts_blend_into_a_single_positive_row():
+    q, kl, vl, before, out, calls = _local_blend_case(torch.tensor([1]))
+    local = _dense(q[1:], kl, vl)[0]  # row 1 against the local prompt's keys, by hand
+    expected = before.clone()
+    for t in (1, 2, 5):
+        expected[1, t] = 0.5 * before[1, t] + 0.5 * local[t]
+    assert (out - expected).abs().max() < 1e-6 and torch.equal(out[0], before[0])
+    assert calls == [3]
+
+
+def test_local_prompts_with_no_positive_rows_change_nothing_and_call_nothing():
+    _, _, _, before, out, calls = _local_blend_case(torch.tensor([], dtype=torch.long))
+    assert torch.equal(out, before) and calls == []
+
+
+def test_a_cross_attention_token_mismatch_says_which_attention():
+    from ttm_core.attention import LocalContext, blend_local_prompts
+
+    q = torch.zeros(1, 5, 2, 4)
+    with pytest.raises(RuntimeError, match="masked cross-attention got 5 tokens"):
+        blend_local_prompts(q, q.clone(), TokenGroups.from_labels(LABELS["three objects"]),
+                            [LocalContext(1, torch.zeros(1, 3, 1))], 0.5, sdpa_attention, None)
