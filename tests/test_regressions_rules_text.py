@@ -81,3 +81,35 @@ def test_an_object_mentioned_without_an_action_of_its_own_is_told_apart():
 ])
 def test_lemma_table(word, base):
     assert lemma(word) == base
+
+
+def test_a_pronoun_object_him_is_the_leader_to_follow():
+    plan = decompose_prompt("The dog runs to the left and the cat chases him", ["dog", "cat"])
+    assert _xy(plan, "cat") == [(0.0, 0.0, 0.0), (1.0, -0.35, 0.0)]
+    assert "'cat' follows ['dog'] in the same direction." in plan.notes
+
+
+def test_a_combined_motion_keeps_its_heading_for_the_next_clause():
+    # jump to the left = walk left + hop: the later exit goes left too, -0.35 - 1.2 = -1.55
+    plan = decompose_prompt("The dog jumps to the left. Then it walks out of the frame", ["dog"])
+    assert _xy(plan, "dog")[-2:] == [(0.5, -0.35, 0.0), (1.0, -1.55, 0.0)]
+    assert plan.motion_prompt == "The dog jumps to the left, then walks out of the frame to the left."
+
+
+@pytest.mark.parametrize("prompt,scale,phrase", [
+    ("The balloon gets bigger", 1.6, "The balloon grows."),
+    ("The balloon grows", 1.6, "The balloon grows."),
+    ("The balloon shrinks", 0.6, "The balloon shrinks."),
+])
+def test_growing_and_shrinking(prompt, scale, phrase):
+    plan = decompose_prompt(prompt, ["balloon"])
+    assert [(k["t"], k["scale"]) for k in plan.keyframes["balloon"]] == [(0.0, 1.0), (1.0, scale)]
+    assert plan.motion_prompt == phrase
+
+
+def test_circles_without_a_circle_verb_and_keyframes_rounded_to_four_places():
+    plan = decompose_prompt("The dog runs in circles", ["dog"])
+    frames = plan.keyframes["dog"]
+    assert plan.motion_prompt == "The dog moves in a circle."
+    assert [k["t"] for k in frames] == [0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0]  # one end, no repeat
+    assert (frames[7]["dx"], frames[7]["dy"]) == (-0.0849, -0.0351)  # 0.12 * sin(-45 deg), 0.12 * (cos - 1), rounded
