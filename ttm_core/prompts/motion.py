@@ -119,7 +119,8 @@ def _direction_words(text: str) -> tuple[int, int, int]:
 def _phrase(verb: str | None, h: int, v: int, d: int, exits: bool, speed: str) -> str:
     parts = []
     if exits:
-        side = "to the right" if h > 0 else "to the left" if h < 0 else ""
+        side = ("to the right" if h > 0 else "to the left" if h < 0 else
+                "upwards" if v < 0 else "downwards" if v > 0 else "")
         return " ".join(w for w in [verb or "moves", speed, "out of the frame", side] if w)
     if v:
         parts.append("upwards" if v < 0 else "downwards")
