@@ -113,3 +113,29 @@ def test_circles_without_a_circle_verb_and_keyframes_rounded_to_four_places():
     assert plan.motion_prompt == "The dog moves in a circle."
     assert [k["t"] for k in frames] == [0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0]  # one end, no repeat
     assert (frames[7]["dx"], frames[7]["dy"]) == (-0.0849, -0.0351)  # 0.12 * sin(-45 deg), 0.12 * (cos - 1), rounded
+
+
+def test_they_after_a_compound_subject_moves_both():
+    plan = decompose_prompt("The dog and the cat run to the right. Then they jump", ["dog", "cat"])
+    for name in ("dog", "cat"):
+        assert _xy(plan, name) == [(0.0, 0.0, 0.0), (0.5, 0.35, 0.0), (0.75, 0.35, -0.15), (1.0, 0.35, 0.0)]
+
+
+def test_a_compound_subject_gives_each_object_the_motion():
+    plan = decompose_prompt("The dog and the cat run to the right", ["dog", "cat"])
+    assert _xy(plan, "dog") == _xy(plan, "cat") == [(0.0, 0.0, 0.0), (1.0, 0.35, 0.0)]
+    assert plan.motion_prompt == "The dog runs to the right. The cat runs to the right."
+
+
+def test_adjectives_tell_two_objects_of_one_kind_apart():
+    plan = decompose_prompt("The red car drives to the left while the blue car drives to the right",
+                            ["red car", "blue car"])
+    assert _xy(plan, "red car") == [(0.0, 0.0, 0.0), (1.0, -0.35, 0.0)]
+    assert _xy(plan, "blue car") == [(0.0, 0.0, 0.0), (1.0, 0.35, 0.0)]
+
+
+@pytest.mark.parametrize("prompt,name", [("The wolves run to the left", "wolf"), ("The knives fall", "knife")])
+def test_a_plural_in_f_or_fe_names_the_object(prompt, name):
+    plan = decompose_prompt(prompt, [name])
+    assert plan.keyframes[name][-1]["dx"] != 0.0 or plan.keyframes[name][-1]["dy"] != 0.0
+    assert not any("not mentioned" in n for n in plan.notes)
