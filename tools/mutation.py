@@ -50,7 +50,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
          "ttm_core/motion/timeline.py", "ttm_core/motion/tracks_io.py", "ttm_core/motion/api.py"],
         ["tests/test_motion_common.py", "tests/test_motion_masks.py", "tests/test_motion_paths.py",
          "tests/test_motion_plan.py", "tests/test_motion_scenes.py", "tests/test_props_motion.py",
-         "tests/test_regressions_motion.py"],
+         "tests/test_regressions_motion.py", "tests/test_regressions_tracks.py"],
     ),
     "attention": (
         ["ttm_core/attention/*"],
