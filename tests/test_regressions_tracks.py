@@ -26,11 +26,12 @@ def _video(blocks: dict[int, list[tuple[int, int] | None]], frames: int) -> Mask
 
 
 def test_hold_fills_invisible_frames_with_the_last_seen_position_per_object():
-    # object 1 moves right 2 px a frame and is always visible; object 2 vanishes in frames 1-2
-    traj = _video({1: [(0, 0), (2, 0), (4, 0), (6, 0)], 2: [(8, 4), None, None, (10, 6)]}, 4)
+    # object 1 moves right 2 px a frame and is always visible; object 2 moves, then vanishes in
+    # frames 2-3: it holds frame 1's centroid (the last seen, not the first)
+    traj = _video({1: [(0, 0), (2, 0), (4, 0), (6, 0), (8, 0)], 2: [(8, 4), (9, 4), None, None, (10, 6)]}, 5)
     pos = trajectory_positions(traj, invisible="hold")
-    assert pos[:, 0].tolist() == [[0.5, 0.5], [2.5, 0.5], [4.5, 0.5], [6.5, 0.5]]
-    assert pos[:, 1].tolist() == [[8.5, 4.5], [8.5, 4.5], [8.5, 4.5], [10.5, 6.5]]
+    assert pos[:, 0].tolist() == [[0.5, 0.5], [2.5, 0.5], [4.5, 0.5], [6.5, 0.5], [8.5, 0.5]]
+    assert pos[:, 1].tolist() == [[8.5, 4.5], [9.5, 4.5], [9.5, 4.5], [9.5, 4.5], [10.5, 6.5]]
 
 
 def test_an_object_first_seen_later_starts_where_it_is_first_seen():
