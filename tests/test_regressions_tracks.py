@@ -44,3 +44,27 @@ def test_a_one_frame_trajectory_resampled_repeats_its_points():
     traj = _video({1: [(0, 0)], 2: [(6, 4)]}, 1)
     tracks = json.loads(trajectory_to_tracks(traj, samples=3, invisible="hold"))
     assert tracks == [[{"x": 0.5, "y": 0.5}] * 3, [{"x": 6.5, "y": 4.5}] * 3]
+
+
+def test_nearest_resampling_indices_by_hand():
+    from ttm_core.motion.timeline import resample_time_nearest
+
+    # index i * (length - 1) / (num_frames - 1), rounded half up
+    assert resample_time_nearest(5, 3) == [0, 2, 4]
+    assert resample_time_nearest(3, 5) == [0, 1, 1, 2, 2]
+    assert resample_time_nearest(4, 1) == [0] and resample_time_nearest(1, 3) == [0, 0, 0]
+
+
+def test_keyframes_only_plans_with_or_without_the_keyframes_key():
+    from ttm_core.motion.plan import as_plan
+
+    frames = {"dog": [{"t": 0.0}, {"t": 1.0, "dx": 0.2}]}
+    for source in (frames, {"keyframes": frames}):
+        plan = as_plan(source)
+        assert plan.global_prompt == "(keyframes only)" and list(plan.keyframes) == ["dog"]
+
+
+def test_no_scale_curve_is_one_per_frame():
+    from ttm_core.motion.paths import scale_curve
+
+    assert scale_curve(None, 4, "scale").tolist() == [1.0, 1.0, 1.0, 1.0]
