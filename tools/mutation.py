@@ -99,7 +99,7 @@ SKIP_LINES = [r"^\s*require\(", r"^\s*raise TTMInputError\(", r"^\s*raise LLMAns
 # tens of seconds per mutant and cannot kill one
 DESELECT = ["tests/test_types.py::test_public_names_resolve_when_the_core_is_imported_under_another_name"]
 
-KILLED = {1, 3}  # a test failed
+KILLED = {1, 3, -6, -8, -11}  # a test failed, or the test run crashed (SIGABRT/SIGFPE/SIGSEGV in a kernel)
 TIMEOUT = {36, 24, -24, 152, 255}  # counted as killed (an endless loop is caught), reported apart
 STATUS = {0: "survived", 33: "no tests", 5: "no tests", 34: "skipped", None: "not checked"}
 
