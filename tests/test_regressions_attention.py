@@ -364,3 +364,24 @@ def test_a_cross_attention_token_mismatch_says_which_attention():
     with pytest.raises(RuntimeError, match="masked cross-attention got 5 tokens"):
         blend_local_prompts(q, q.clone(), TokenGroups.from_labels(LABELS["three objects"]),
                             [LocalContext(1, torch.zeros(1, 3, 1))], 0.5, sdpa_attention, None)
+
+
+def test_a_named_diffusers_backend_is_kept_for_our_extra_calls():
+    assert one_pass.one_pass_or_backend("native") is None  # plain SDPA: the one-pass path
+    fn = one_pass.one_pass_or_backend("flash")
+    assert fn is not None and fn.keywords == {"backend": "flash"}
+
+
+def test_cross_attention_casts_local_prompts_to_the_layers_dtype(wan21_block):
+    from ttm_core.attention import LocalContext, MaskedCrossAttnProcessor
+    from ttm_core.attention.schedule import GuidanceState
+
+    _, attn2, _, n = wan21_block
+    g = torch.Generator().manual_seed(2)
+    hidden = torch.randn(1, n, 24, generator=g, dtype=torch.float64)
+    context = torch.randn(1, 17 + 512, 24, generator=g, dtype=torch.float64)
+    local = torch.randn(1, 3, 24, generator=g, dtype=torch.float64)
+    groups = TokenGroups.from_labels(LABELS["three objects"])
+    outs = [MaskedCrossAttnProcessor(attn2.processor, groups, [LocalContext(1, emb)], 0.7, GuidanceState(4, 2))(
+        attn2, hidden, context, None, None) for emb in (local, local.float())]
+    assert torch.allclose(outs[0], outs[1], atol=1e-6)  # a float32 local prompt on a float64 layer
