@@ -42,7 +42,8 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
     "types": (
         ["ttm_core/types/*", "ttm_core/coords.py"],
         ["tests/test_types.py", "tests/test_coords.py", "tests/test_props_types.py",
-         "tests/test_props_coords.py", "tests/test_regressions_types.py", "tests/test_regressions_inputs.py"],
+         "tests/test_props_coords.py", "tests/test_regressions_types.py", "tests/test_regressions_inputs.py",
+         "tests/test_regressions_trajectory_io.py"],
     ),
     "motion": (
         ["ttm_core/motion/affine.py", "ttm_core/motion/compose.py", "ttm_core/motion/masks.py",
