@@ -363,39 +363,3 @@ def prepare_inputs(server: "ComfyServer") -> None:
     server.example_image_copied = not (server.input_dir / "ttm_example.png").is_file()
     if server.example_image_copied:
         copy_into(WORKFLOWS_DIR / "ttm_example.png", server.input_dir)
-
-
-# ---- a stand-in OpenAI-compatible LLM server -----------------------------------------------------
-class FakeChatServer:
-    """``POST /v1/chat/completions`` on 127.0.0.1 answering with ``answer`` (what Ollama etc. do)."""
-
-    def __init__(self, answer: str) -> None:
-        import http.server
-        import threading
-
-        outer = self
-        self.answer = answer
-        self.requests: list[dict] = []
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server API
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                outer.requests.append({"path": self.path, "body": body})
-                reply = json.dumps({"choices": [{"index": 0, "message": {"role": "assistant", "content": outer.answer},
-                                                 "finish_reason": "stop"}]}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()

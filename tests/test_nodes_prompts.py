@@ -38,10 +38,10 @@ def test_decompose_with_rules_and_the_manual_override(pack):
 
 
 def test_decompose_with_an_openai_compatible_endpoint(pack):
-    from comfy_harness import FakeChatServer
+    from fake_chat_server import answering
 
     _, objects = scene()
-    server = FakeChatServer(json.dumps(GOOD_PLAN))
+    server = answering(json.dumps(GOOD_PLAN))
     try:
         (llm,) = call(pack, "TTMLoadLLM", backend="openai_compatible", base_url=server.url, model="tiny-chat")
         (plan, _), ui = call(pack, "TTMDecomposePrompt", objects=objects, prompt="the ball rolls right", llm=llm)

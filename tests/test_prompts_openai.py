@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
+from fake_chat_server import ChatServer
 
 from ttm_core.errors import TTMInputError
 from ttm_core.prompts import OpenAICompatibleBackend, decompose_prompt
@@ -28,58 +26,9 @@ GOOD = {
 }
 
 
-class ChatServer:
-    """Speaks enough of /v1/chat/completions; each request takes the next scripted reply."""
-
-    def __init__(self):
-        self.replies: list[tuple] = []
-        self.requests: list[dict] = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                server.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
-                kind, value = server.replies.pop(0) if server.replies else ("status", 404)
-                try:
-                    if kind == "sleep":
-                        time.sleep(value)
-                        kind, value = "content", json.dumps(GOOD)
-                    if kind == "status":
-                        self._send(value, json.dumps({"error": {"message": f"boom, auth was {self.headers.get('Authorization')}"}}))
-                    else:
-                        answer = {"id": "x", "object": "chat.completion", "model": body["model"],
-                                  "choices": [{"index": 0, "finish_reason": "stop",
-                                               "message": {"role": "assistant", "content": value}}]}
-                        self._send(200, json.dumps(answer))
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-            def _send(self, status, text):
-                data = text.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture
 def server():
-    s = ChatServer()
+    s = ChatServer(sleep_answer=json.dumps(GOOD))
     yield s
     s.close()
 

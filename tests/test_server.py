@@ -155,12 +155,12 @@ def test_interrupt_stops_the_video_cleanly_and_the_server_keeps_serving(comfy_se
 
 
 def test_llm_workflow_uses_an_openai_compatible_endpoint(comfy_server):
-    from comfy_harness import FakeChatServer
+    from fake_chat_server import answering
 
     plan = {"global_prompt": "A red ball and a blue cube on a meadow.", "motion_prompt": "The cube slides left.",
             "local_prompts": {"ball": "a shiny red ball", "cube": "a blue cube sliding"},
             "keyframes": {"cube": [{"t": 0}, {"t": 1, "dx": -0.3}]}}
-    llm = FakeChatServer(json.dumps(plan))
+    llm = answering(json.dumps(plan))
     try:
         prompt = tiny_prompt(load_api_workflow("ttm_prompt_to_video"))
         prompt[_node_id(prompt, "TTMLoadLLM")]["inputs"].update(backend="openai_compatible", base_url=llm.url,
