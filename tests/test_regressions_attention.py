@@ -21,16 +21,12 @@ from ttm_core.attention.grouped import blend_grouped_attention, sdpa_attention
 from ttm_core.attention.one_pass import blended_self_attention
 from ttm_core.attention.schedule import as_block_set
 from ttm_core.errors import TTMInputError
+from test_attention_one_pass import _dense  # float64 dense-mask reference attention
 
 
 def _qkv(n: int, seed: int = 0):
     g = torch.Generator().manual_seed(seed)
     return [torch.randn(2, n, 2, 8, generator=g) for _ in range(3)]
-
-
-def _dense(q, k, v, allowed=None):
-    q, k, v = (t.double().transpose(1, 2) for t in (q, k, v))
-    return torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=allowed).transpose(1, 2)
 
 
 LABELS = {
