@@ -52,3 +52,15 @@ def run_worker(module: str, spec: dict, timeout: float = 3600) -> dict:
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark worker failed ({spec}):\n{proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def force_two_call_path() -> None:
+    """Make masked self-attention in this process run as if no kernel returned its log-sum-exp.
+
+    That is the two-call path (full + same-object) that ran before the one-pass kernel; benches
+    time it next to the default path in a fresh worker process.
+    """
+    from ..attention import one_pass
+
+    one_pass._candidates = lambda device, dtype: []
+    one_pass._KERNELS.clear()
