@@ -96,6 +96,19 @@ VERB_GROUPS = {
 VERB_INDEX = _index(VERB_GROUPS)
 VERB_INDEX.pop("left", None)  # "left" is a direction far more often than the past of "leave"
 
+
+def base_of_third_person(word: str) -> str | None:
+    """``"runs"`` -> ``"run"``, ``"chases"`` -> ``"chase"``: the base of a third-person verb, else None.
+
+    Only verbs the lexicon knows (plus the ones motion phrases use), so direction words that end
+    in "s" ("upwards") are never mistaken for verbs.
+    """
+    special = {"is": "are", "has": "have", "takes": "take"}
+    if word in special:
+        return special[word]
+    base = VERB_INDEX.get(word, (None, None))[1]
+    return base if base is not None and third_person(base) == word else None
+
 # ---- words that are not motion -------------------------------------------------------------------
 COLOURS = """
 red green blue yellow white black brown orange purple pink gray grey golden gold silver dark
@@ -144,5 +157,9 @@ SYNONYM_GROUPS = [
 ]
 IRREGULAR_PLURALS = {"people": "person", "men": "man", "women": "woman", "children": "child",
                      "mice": "mouse", "geese": "goose", "fish": "fish", "sheep": "sheep", "deer": "deer"}
+# "-ses"/"-zes" words whose singular drops "es" (the rule for the rest gives horses -> horse,
+# chases -> chase); matched as word endings, so "minibuses" and "trolleybuses" come along
+ES_PLURAL_ENDINGS = ("buses", "gases", "lenses", "irises", "canvases", "atlases", "walruses", "octopuses",
+                     "cactuses", "circuses", "campuses", "viruses", "bonuses", "platypuses", "waltzes", "blitzes")
 # third-person verb forms in "-oes" whose base drops "es" (the "-s" rule would give "goe")
 IRREGULAR_VERB_S = {"goes": "go", "does": "do", "echoes": "echo", "vetoes": "veto", "undergoes": "undergo"}

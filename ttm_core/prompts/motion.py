@@ -132,6 +132,21 @@ def _phrase(verb: str | None, h: int, v: int, d: int, exits: bool, speed: str) -
     return " ".join(w for w in words if w)
 
 
+def plural_phrase(phrase: str) -> str:
+    """A motion phrase for a plural subject: "runs to the right, then jumps" -> "run ..., then jump".
+
+    Phrases are built in the third person singular; each verb that starts a part (after ", then "
+    or " and ") goes back to its base.
+    """
+    parts = re.split(r"(, then | and )", phrase)
+    out = []
+    for part in parts:
+        first, _, rest = part.partition(" ")
+        base = lx.base_of_third_person(first)
+        out.append(part if base is None else base + (" " + rest if rest else ""))
+    return "".join(out)
+
+
 def analyse(words: list[str], verbs: list[tuple[str, str]], heading: int = 0) -> Motion:
     """Motion of one predicate given its lower-case words and its (group, base) verbs.
 

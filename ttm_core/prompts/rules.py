@@ -14,8 +14,9 @@ from ..errors import TTMInputError, require
 from ..types import PromptPlan
 from ..types._checks import check_names
 from . import lexicon as lx
-from .motion import KEYS, Motion, analyse, combine
-from .text import Clause, ObjectMatcher, assign_subjects, lemma, noun_phrase, predicate_text, split_clauses, tokenize
+from .motion import KEYS, Motion, analyse, combine, plural_phrase
+from .text import (Clause, ObjectMatcher, assign_subjects, lemma, name_words, noun_phrase, predicate_text, split_clauses,
+                   tokenize)
 
 _DEFAULT_NAME = re.compile(r"^object[_ ]?\d+$")
 
@@ -107,9 +108,13 @@ def _translation(motion: Motion | None) -> tuple[float, float]:
     return end["dx"], end["dy"]
 
 
-def _apply_links(links, per_object, motions, phase_index) -> list[str]:
-    """Chased/carried objects without a clause move along; a follower without a direction copies it."""
-    notes = []
+def _apply_links(links, per_object, motions, phase_index) -> tuple[list[str], dict[int, list[str]]]:
+    """Chased/carried objects without a clause move along; a follower without a direction copies it.
+
+    Returns the notes and, per clause (by id) whose followers took their direction from the
+    leaders, those leaders: that clause's own "names no direction" note no longer holds.
+    """
+    notes, led = [], {}
     for kind, clause, targets in links:
         i = phase_index[clause.phase]
         dx, dy = _translation(motions[id(clause)])
@@ -122,21 +127,42 @@ def _apply_links(links, per_object, motions, phase_index) -> list[str]:
             tx = sum(_translation(m)[0] for t in targets for m in per_object[t]) / len(targets)
             ty = sum(_translation(m)[1] for t in targets for m in per_object[t]) / len(targets)
             if tx or ty:
+                led[id(clause)] = targets
                 for follower in clause.subjects:
                     own = per_object[follower][i]
                     extra = Motion([(1.0, {"dx": tx, "dy": ty})], moves=True)
                     per_object[follower][i] = extra if own is None else combine([own, extra])
                     notes.append(f"'{follower}' follows {targets} in the same direction.")
-    return notes
+    return notes, led
 
 
-def _conjugate(text: str, clause: Clause, name: str) -> str:
+def _led_phrase(phrase: str, leaders: list[str] | None) -> str:
+    """"chases" -> "chases the dog" when the follower's direction is the leader's."""
+    if not leaders:
+        return phrase
+    return phrase + " " + " and ".join(f"the {t.replace('_', ' ')}" for t in leaders)
+
+
+def _is_singular(word: str) -> bool:
+    return lemma(word) == word.lower()
+
+
+def _singular_object(clauses: list[Clause], name: str) -> bool:
+    """Whether the object is named in the singular where it is a subject ("the dog", not "two dogs").
+
+    Falls back to the object's name when a pronoun or an inherited subject is all it has.
+    """
+    for c in clauses:
+        own = [t for t in c.tokens[: c.subject_end] if name in t.mentions]
+        if own:
+            return _is_singular(own[0].lower)
+    return _is_singular(name_words(name)[-1])
+
+
+def _conjugate(text: str, clause: Clause, singular: bool) -> str:
     """"The dog and the cat run": the dog "runs" (a plural noun like "birds" keeps "fly")."""
     pred = clause.predicate
-    if not (clause.plural_subject and pred and pred[0].verb and pred[0].lower == pred[0].verb[1]):
-        return text
-    own = [t for t in clause.tokens[: clause.subject_end] if name in t.mentions]
-    if not own or own[0].lower != lemma(own[0].lower):
+    if not (clause.plural_subject and singular and pred and pred[0].verb and pred[0].lower == pred[0].verb[1]):
         return text
     return lx.third_person(pred[0].lower) + text[len(pred[0].text):]
 
@@ -170,18 +196,19 @@ class RuleBasedDecomposer:
             motions[id(c)] = m
             if m.heading:
                 heading.update(dict.fromkeys(c.subjects, m.heading))
-        links = _links(clauses, names)
         notes = ["Decomposed by the offline rule-based parser (no LLM)."]
         per_object: dict[str, list[Motion | None]] = {}
+        for name in names:
+            per_phase: list[Motion | None] = [None] * len(phases)
+            for c in clauses:
+                if name in c.subjects:
+                    i, m = phase_index[c.phase], motions[id(c)]
+                    per_phase[i] = m if per_phase[i] is None else combine([per_phase[i], m])
+            per_object[name] = per_phase
+        link_notes, led = _apply_links(_links(clauses, names), per_object, motions, phase_index)
         local, sentences = {}, []
         for name in names:
             own = [c for c in clauses if name in c.subjects]
-            per_phase: list[Motion | None] = [None] * len(phases)
-            for c in own:
-                i = phase_index[c.phase]
-                m = motions[id(c)]
-                per_phase[i] = m if per_phase[i] is None else combine([per_phase[i], m])
-            per_object[name] = per_phase
             display = name.replace("_", " ")
             if not own:
                 if not _DEFAULT_NAME.match(name):
@@ -189,15 +216,17 @@ class RuleBasedDecomposer:
                 continue
             if name not in mentioned:
                 notes.append(f"'{name}' is not named in the prompt; its motion was taken from the prompt as a whole.")
-            notes += [f"'{name}': {n}" for c in own for n in motions[id(c)].notes]
+            notes += [f"'{name}': {n}" for c in own if id(c) not in led for n in motions[id(c)].notes]
             local[name] = self._local_prompt(text, name, own)
-            phrases = [(c.phase, motions[id(c)].phrase) for c in own if motions[id(c)].phrase]
+            phrases = [(c.phase, _led_phrase(motions[id(c)].phrase, led.get(id(c)))) for c in own
+                       if motions[id(c)].phrase]
             if phrases:
                 out = phrases[0][1]
                 for (prev, _), (phase, phrase) in zip(phrases, phrases[1:]):
                     out += (", then " if phase != prev else " and ") + phrase
-                sentences.append(f"the {display} {out}")
-        notes += _apply_links(links, per_object, motions, phase_index)
+                plural = not _is_singular(name_words(name)[-1])  # "the birds fly", "the dog runs"
+                sentences.append(f"the {display} {plural_phrase(out) if plural else out}")
+        notes += link_notes
         for name in names:
             if all(m is None or not m.moves for m in per_object[name]) and not any(name in c.subjects for c in clauses):
                 why = ("has no action of its own in the prompt" if name in mentioned
@@ -210,9 +239,10 @@ class RuleBasedDecomposer:
     @staticmethod
     def _local_prompt(text: str, name: str, clauses: list[Clause]) -> str:
         np = next((p for c in clauses if (p := noun_phrase(text, c, name))), None) or f"the {name.replace('_', ' ')}"
+        singular = _singular_object(clauses, name)
         out, prev = np, None
         for c in clauses:
-            pred = _conjugate(predicate_text(text, c), c, name).strip(" ,")
+            pred = _conjugate(predicate_text(text, c), c, singular).strip(" ,")
             if not pred:
                 continue
             if prev is None:
@@ -220,4 +250,4 @@ class RuleBasedDecomposer:
             else:
                 out += (", then " if c.phase != prev else " and ") + pred
             prev = c.phase
-        return out
+        return out[:1].upper() + out[1:]  # a sentence, even when the object's words sat mid-sentence

@@ -51,8 +51,12 @@ def lemma(word: str) -> str:
         return lx.IRREGULAR_VERB_S[w]
     if len(w) > 4 and w.endswith("ies"):
         return w[:-3] + "y"
-    if len(w) > 3 and w.endswith("es") and w[:-2].endswith(("s", "sh", "ch", "x", "z")):
+    if w.endswith(lx.ES_PLURAL_ENDINGS):  # buses -> bus, minibuses -> minibus
         return w[:-2]
+    if len(w) > 3 and w.endswith("es") and w[:-2].endswith(("ss", "zz", "sh", "ch", "x")):
+        return w[:-2]
+    if len(w) > 3 and w.endswith(("ses", "zes")):  # horses -> horse, chases -> chase, gazes -> gaze
+        return w[:-1]
     if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
         return w[:-1]
     return w
@@ -222,6 +226,7 @@ def _subject_tokens(clause: Clause) -> tuple[list[Token], int]:
 def assign_subjects(clauses: list[Clause], names: list[str]) -> None:
     """Fill each clause's subjects (pronouns resolved to the previous clause's subjects) and phase."""
     previous: list[str] = []
+    previous_plural = False
     mentioned: list[str] = []
     phase = 0
     phase_subjects: set[str] = set()
@@ -247,8 +252,10 @@ def assign_subjects(clauses: list[Clause], names: list[str]) -> None:
             clause.subject_end = end
         elif clause.relation == "relative" and last_mention:
             subjects = list(last_mention)  # ", which runs away": the noun right before the comma
+            plural = len(subjects) > 1
         else:
-            subjects = list(previous)
+            subjects = list(previous)  # "The dog and the cat run, then jump": "jump" is theirs
+            plural = previous_plural
             if not subjects and len(names) == 1:
                 subjects = list(names)
         if clause.relation == "then" or (clause.relation == "sentence" and set(subjects) & phase_subjects):
@@ -257,7 +264,7 @@ def assign_subjects(clauses: list[Clause], names: list[str]) -> None:
         clause.subjects, clause.plural_subject, clause.phase = subjects, plural, phase
         phase_subjects |= set(subjects)
         if subjects:
-            previous = subjects
+            previous, previous_plural = subjects, plural
         mentioned = list(dict.fromkeys(mentioned + [n for t in clause.tokens for n in t.mentions]))
         last_mention = next((t.mentions for t in reversed(clause.tokens) if t.mentions), [])
 
