@@ -87,3 +87,23 @@ def test_a_directionless_verb_without_a_leader_still_says_it_stays_in_place():
     plan = decompose_prompt("The cat chases.", ["cat"])
     assert any(n.startswith("'cat': 'chases' names no direction") for n in plan.notes), plan.notes
     assert plan.motion_prompt == "The cat chases."
+
+
+def test_a_follower_keeps_its_own_motion_and_adds_the_leaders_direction():
+    # the cat's jump (one arc: dy -0.15 at mid-clip) stays; the dog's walk left (dx -0.35) is added
+    plan = decompose_prompt("The dog runs to the left. The cat jumps and follows the dog.", ["dog", "cat"])
+    assert _xy(plan, "cat") == [(0.0, 0.0, 0.0), (0.5, -0.175, -0.15), (1.0, -0.35, 0.0)]
+
+
+def test_a_follower_of_two_leaders_names_both_in_the_motion_prompt():
+    plan = decompose_prompt("The red car and the blue car drive to the right. The truck follows the cars.",
+                            ["red car", "blue car", "truck"])
+    assert _xy(plan, "truck") == [(0.0, 0.0, 0.0), (1.0, 0.35, 0.0)]
+    assert plan.motion_prompt == ("The red car drives to the right. The blue car drives to the right. "
+                                  "The truck follows the red car and the blue car.")
+
+
+def test_a_carrier_does_not_take_the_direction_of_what_it_carries():
+    plan = decompose_prompt("The dog carries the ball. The ball rolls to the right.", ["dog", "ball"])
+    assert _xy(plan, "dog") == [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0)]
+    assert _xy(plan, "ball") == [(0.0, 0.0, 0.0), (1.0, 0.35, 0.0)]
