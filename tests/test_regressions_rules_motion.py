@@ -91,3 +91,59 @@ def test_a_wave_rocks_three_times_and_comes_back():
 def test_a_takeoff_goes_up():
     got = _track("the plane takes off", "plane")
     assert got[-1][2] < 0 and "takes off" in _motion("the plane takes off", "plane")
+
+
+# ---- verb groups next to a "still" word, exits, gazes and turns (from surviving mutants) ----------
+
+@pytest.mark.parametrize("prompt,name,end,motion", [
+    # a moving verb wins over a "still" word that describes something else
+    ("The deer approaches the still water.", "deer", (1.0, 0.0, 0.0, 1.6, 0.0, 1.0),
+     "The deer approaches towards the camera."),
+    ("The boat sails to the right across the still lake.", "boat", (1.0, 0.35, 0.0, 1.0, 0.0, 0.0),
+     "The boat sails to the right."),
+    ("The apple falls from the still tree.", "apple", (1.0, 0.0, 0.25, 1.0, 0.0, 0.0), "The apple falls downwards."),
+    # leaving the frame: by its own verb, downwards by falling, or carried with no motion verb at all
+    ("The car exits to the left.", "car", (1.0, -1.2, 0.0, 1.0, 0.0, 0.0), "The car exits out of the frame to the left."),
+    ("The ball falls out of the frame.", "ball", (1.0, 0.0, 1.2, 1.0, 0.0, 0.0),
+     "The ball falls out of the frame downwards."),
+    ("The balloon is carried out of the frame to the left.", "balloon", (1.0, -1.2, 0.0, 1.0, 0.0, 0.0),
+     "The balloon moves out of the frame to the left."),
+    # a verb that is no motion, with a side: faces that way, stays in place
+    ("The dog barks to the left.", "dog", (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), "The dog turns to the left."),
+    # a gaze in the same predicate as a run does not name the motion
+    ("The dog, looking to the left, runs to the right.", "dog", (1.0, 0.35, 0.0, 1.0, 0.0, 0.0),
+     "The dog runs to the right."),
+    # a negated motion verb stays still, whatever the verb
+    ("The cat doesn't move.", "cat", (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), "The cat stays still."),
+    ("The cat does not run.", "cat", (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), "The cat stays still."),
+])
+def test_single_predicates_next_to_still_words_exits_gazes_and_turns(prompt, name, end, motion):
+    assert _track(prompt, name) == [START, end]
+    assert _motion(prompt, name) == motion
+
+
+def test_a_negated_motion_gives_no_no_direction_note():
+    plan = decompose_prompt("The cat doesn't move.", ["cat"])
+    assert not any("names no direction" in n for n in plan.notes), plan.notes
+
+
+def test_a_gaze_alone_moves_nothing_and_is_left_out_of_the_motion_prompt():
+    plan = decompose_prompt("The cat looks up while the dog runs to the right.", ["cat", "dog"])
+    assert [(k["t"], k["dx"], k["dy"]) for k in plan.keyframes["cat"]] == [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0)]
+    assert plan.motion_prompt == "The dog runs to the right."
+
+
+def test_circling_by_its_verb_alone_is_a_circle_of_radius_0_12():
+    track = _track("The hawk circles.", "hawk")
+    r = 0.12  # a quarter of the way: (r, -r); half: (0, -2r); back at the start at the end
+    assert track[2] == (0.25, r, -r, 1.0, 0.0, 0.0) and track[4] == (0.5, 0.0, -2 * r, 1.0, 0.0, 0.0)
+    assert len(track) == 9 and track[-1][1:3] == (0.0, 0.0)
+    assert _motion("The hawk circles.", "hawk") == "The hawk moves in a circle."
+
+
+def test_a_concurrent_growth_is_named_with_and_and_interpolates_its_scale_geometrically():
+    assert _motion("The balloon floats to the right, getting bigger.", "balloon") == \
+        "The balloon floats to the right and grows."
+    # jump + grow: the arc's top at t = 0.5 is half the log-scale, sqrt(1.6) = 1.26491... -> 1.2649
+    assert _track("The frog jumps and grows.", "frog") == [
+        START, (0.5, 0.0, -0.15, round(math.sqrt(1.6), 4), 0.0, 0.0), (1.0, 0.0, 0.0, 1.6, 0.0, 0.0)]

@@ -45,7 +45,10 @@ _BIGGER = re.compile(r"\b(gets?|getting|becomes?|becoming|grows?|growing) (bigge
 _SMALLER = re.compile(r"\b(gets?|getting|becomes?|becoming) smaller\b|\bscales? down\b")
 _SLOW = re.compile(r"\b(slowly|gently|gradually|slightly|a little|a bit|leisurely)\b")
 _FAST = re.compile(r"\b(quickly|fast|rapidly|swiftly|speedily|at full speed|far)\b")
-_STILL_WORDS = re.compile(r"\b(still|motionless|stationary|static|frozen|does not move|doesn't move|not moving)\b")
+_STILL_WORDS = re.compile(r"\b(still|motionless|stationary|static|frozen)\b")
+# a negated motion verb: the object stays, whatever verb the negation names
+_NOT_MOVING = re.compile(r"\b(does not|doesn't|do not|don't|did not|didn't|never|not|no longer) "
+                         r"(move|moves|moving|budge|budges|go|goes|run|runs|walk|walks)\b")
 
 
 @dataclass
@@ -159,14 +162,15 @@ def analyse(words: list[str], verbs: list[tuple[str, str]], heading: int = 0) ->
     if any(g == "gaze" for g in groups) and not any(g not in ("gaze", "other", "still") for g in groups):
         return Motion(phrase="")  # "looks up", "stares to the left": no motion of the object
     h, v, d = _direction_words(text)
-    if groups and all(g in ("turn", "other") for g in groups) and h:
-        return Motion(phrase=f"turns to the {'right' if h > 0 else 'left'}", heading=h)
     exits = bool(_EXIT.search(text)) or "exit" in groups
+    # "turns to the left", "barks to the left": faces that way; "is carried out of the frame" leaves
+    if groups and all(g in ("turn", "other") for g in groups) and h and not exits:
+        return Motion(phrase=f"turns to the {'right' if h > 0 else 'left'}", heading=h)
     speed_word = (_SLOW.search(text) or _FAST.search(text))
     speed = 0.5 if _SLOW.search(text) else 1.5 if _FAST.search(text) else 1.0
     motion_verbs = [(g, b) for g, b in verbs if g not in ("other", "gaze")]
     verb = lx.third_person(motion_verbs[0][1]) if motion_verbs else None
-    still = ("still" in groups or _STILL_WORDS.search(text)) and not any(
+    still = _NOT_MOVING.search(text) or ("still" in groups or _STILL_WORDS.search(text)) and not any(
         g in ("locomotion", "jump", "fall", "rise", "spin", "exit", "approach", "circle") for g in groups)
     if still:
         return Motion(phrase="stays still")

@@ -128,10 +128,9 @@ def _apply_links(links, per_object, motions, phase_index) -> tuple[list[str], di
             ty = sum(_translation(m)[1] for t in targets for m in per_object[t]) / len(targets)
             if tx or ty:
                 led[id(clause)] = targets
-                for follower in clause.subjects:
-                    own = per_object[follower][i]
+                for follower in clause.subjects:  # its own motion in this phase is at least this clause's
                     extra = Motion([(1.0, {"dx": tx, "dy": ty})], moves=True)
-                    per_object[follower][i] = extra if own is None else combine([own, extra])
+                    per_object[follower][i] = combine([per_object[follower][i], extra])
                     notes.append(f"'{follower}' follows {targets} in the same direction.")
     return notes, led
 

@@ -55,10 +55,8 @@ def lemma(word: str) -> str:
         return w[:-2]
     if len(w) > 3 and w.endswith("es") and w[:-2].endswith(("ss", "zz", "sh", "ch", "x")):
         return w[:-2]
-    if len(w) > 3 and w.endswith(("ses", "zes")):  # horses -> horse, chases -> chase, gazes -> gaze
-        return w[:-1]
     if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
-        return w[:-1]
+        return w[:-1]  # runs -> run, and horses -> horse, chases -> chase, gazes -> gaze
     return w
 
 
