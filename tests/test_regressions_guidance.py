@@ -112,3 +112,30 @@ def test_frames_text_lists_up_to_eight_frames():
 ])
 def test_nearest_turn_picks_the_axis_rotation_closest_to_the_reference(delta, reference, expected):
     assert _nearest_turn(delta, reference) == pytest.approx(expected, abs=1e-12)
+
+
+def test_bounding_box_is_exclusive_at_the_far_sides():
+    from ttm_core.guidance.warp import bounding_box
+
+    mask = np.zeros((8, 10), bool)
+    mask[2:5, 3:7] = True
+    assert bounding_box(mask) == (3, 2, 7, 5)
+    assert bounding_box(np.zeros((4, 4), bool)) is None
+
+
+def test_an_object_at_the_top_left_corner_keeps_its_patch_from_pixel_0_and_extends_by_nearest_colour():
+    from ttm_core.guidance.similarity import mask_stats
+    from ttm_core.guidance.warp import make_source
+
+    labels = np.zeros((10, 12), np.uint8)
+    labels[0:3, 0:4] = 1  # the object: rows 0..2, columns 0..3
+    image = np.zeros((10, 12, 3), np.float32)
+    image[0:3, 0:4, 0] = np.arange(4, dtype=np.float32) / 4  # red rises to the right, per column
+    image[0:3, 0:4, 1] = np.arange(3, dtype=np.float32)[:, None] / 3  # green rises downwards, per row
+    source = make_source(image, labels == 1, 1, mask_stats(labels, 1, (0, 0, 4, 3)))
+    assert source.box == (0, 0, 4 + 2, 3 + 2)  # padded by 2 where the frame allows, never below 0
+    np.testing.assert_array_equal(source.alpha, (labels == 1)[0:5, 0:6].astype(np.float32))
+    # outside the object each pixel takes its nearest object pixel: to the right, the last column
+    # of its row; below, the last row of its column
+    np.testing.assert_array_equal(source.colour[1, 5], image[1, 3])
+    np.testing.assert_array_equal(source.colour[4, 2], image[2, 2])

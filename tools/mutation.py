@@ -63,7 +63,8 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
     "guidance": (
         ["ttm_core/guidance/*"],
         ["tests/test_clocks.py", "tests/test_reference.py", "tests/test_reference_compose.py",
-         "tests/test_pipeline_anchoring.py", "tests/test_regressions_reference.py", "tests/test_props_tokens.py"],
+         "tests/test_pipeline_anchoring.py", "tests/test_regressions_reference.py", "tests/test_props_tokens.py",
+         "tests/test_regressions_guidance.py"],
     ),
     "prompts": (
         ["ttm_core/prompts/rules.py", "ttm_core/prompts/motion.py",
