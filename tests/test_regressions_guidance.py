@@ -139,3 +139,20 @@ def test_an_object_at_the_top_left_corner_keeps_its_patch_from_pixel_0_and_exten
     # of its row; below, the last row of its column
     np.testing.assert_array_equal(source.colour[1, 5], image[1, 3])
     np.testing.assert_array_equal(source.colour[4, 2], image[2, 2])
+
+
+def test_trajectory_objects_missing_from_the_object_set_keep_their_own_first_frame_pixels():
+    import torch
+
+    from ttm_core.guidance.reference import _source_labels
+    from ttm_core.types import MaskTrajectory, ObjectSet
+
+    first = torch.zeros(6, 8, dtype=torch.uint8)
+    first[1:3, 0:3], first[3:5, 5:8] = 1, 2  # dog (1) top left, cat (2) bottom right
+    traj = MaskTrajectory(first[None].repeat(2, 1, 1), ["dog", "cat"], 8.0)
+    seg = torch.zeros(6, 8, dtype=torch.long)
+    seg[1:4, 0:2] = 1  # the segmenter's dog, a little different; it has no cat
+    expected = np.zeros((6, 8), np.uint8)
+    expected[1:4, 0:2] = 1  # the dog as segmented
+    expected[3:5, 5:8] = 2  # the cat from the trajectory, in the trajectory's numbering
+    np.testing.assert_array_equal(_source_labels(traj, ObjectSet(seg, ["dog"])), expected)
