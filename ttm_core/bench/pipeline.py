@@ -84,7 +84,7 @@ def _worker(spec: dict) -> dict:
     spent = _time_masked_self_attention()
     result = time_and_peak(fn, 1)
     result["masked_attention_s"], result["masked_attention_calls"] = sum(spent), len(spent)
-    chosen = [k for k in one_pass._KERNELS.values()]  # the masked self-attention kernels probed
+    chosen = list(one_pass._KERNELS.values())  # the masked self-attention kernels probed
     result["attention"] = "none" if not chosen else "one_pass" if all(chosen) else "two_call"
     return result
 

@@ -96,6 +96,8 @@ VERB_GROUPS = {
 VERB_INDEX = _index(VERB_GROUPS)
 VERB_INDEX.pop("left", None)  # "left" is a direction far more often than the past of "leave"
 
+_PHRASE_VERBS = {"is": "are", "has": "have", "takes": "take"}  # not in VERB_INDEX ("takes off")
+
 
 def base_of_third_person(word: str) -> str | None:
     """``"runs"`` -> ``"run"``, ``"chases"`` -> ``"chase"``: the base of a third-person verb, else None.
@@ -103,9 +105,8 @@ def base_of_third_person(word: str) -> str | None:
     Only verbs the lexicon knows (plus the ones motion phrases use), so direction words that end
     in "s" ("upwards") are never mistaken for verbs.
     """
-    special = {"is": "are", "has": "have", "takes": "take"}
-    if word in special:
-        return special[word]
+    if word in _PHRASE_VERBS:
+        return _PHRASE_VERBS[word]
     base = VERB_INDEX.get(word, (None, None))[1]
     return base if base is not None and third_person(base) == word else None
 

@@ -47,7 +47,7 @@ _SLOW = re.compile(r"\b(slowly|gently|gradually|slightly|a little|a bit|leisurel
 _FAST = re.compile(r"\b(quickly|fast|rapidly|swiftly|speedily|at full speed|far)\b")
 _STILL_WORDS = re.compile(r"\b(still|motionless|stationary|static|frozen)\b")
 # a negated motion verb: the object stays, whatever verb the negation names
-_NOT_MOVING = re.compile(r"\b(does not|doesn't|do not|don't|did not|didn't|never|not|no longer) "
+_NOT_MOVING = re.compile(r"\b(not|never|no longer|doesn't|don't|didn't) "
                          r"(move|moves|moving|budge|budges|go|goes|run|runs|walk|walks)\b")
 
 

@@ -146,6 +146,11 @@ def _is_singular(word: str) -> bool:
     return lemma(word) == word.lower()
 
 
+def _singular_name(name: str) -> bool:
+    """"dog", "red_car": singular; "birds": plural (by the name's head word)."""
+    return _is_singular(name_words(name)[-1])
+
+
 def _singular_object(clauses: list[Clause], name: str) -> bool:
     """Whether the object is named in the singular where it is a subject ("the dog", not "two dogs").
 
@@ -155,7 +160,7 @@ def _singular_object(clauses: list[Clause], name: str) -> bool:
         own = [t for t in c.tokens[: c.subject_end] if name in t.mentions]
         if own:
             return _is_singular(own[0].lower)
-    return _is_singular(name_words(name)[-1])
+    return _singular_name(name)
 
 
 def _conjugate(text: str, clause: Clause, singular: bool) -> str:
@@ -223,8 +228,7 @@ class RuleBasedDecomposer:
                 out = phrases[0][1]
                 for (prev, _), (phase, phrase) in zip(phrases, phrases[1:]):
                     out += (", then " if phase != prev else " and ") + phrase
-                plural = not _is_singular(name_words(name)[-1])  # "the birds fly", "the dog runs"
-                sentences.append(f"the {display} {plural_phrase(out) if plural else out}")
+                sentences.append(f"the {display} {out if _singular_name(name) else plural_phrase(out)}")
         notes += link_notes
         for name in names:
             if all(m is None or not m.moves for m in per_object[name]) and not any(name in c.subjects for c in clauses):
