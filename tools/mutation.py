@@ -14,14 +14,20 @@ Results stay in the copy, so a second run resumes where the first stopped (``--f
     nice -n 19 python tools/mutation.py --retry attention     # survivors again, after new tests
     python tools/mutation.py --report                    # scores and survivors of what ran
     python tools/mutation.py --report --workdir AFTER --compare BEFORE   # two runs, shared mutants
+    python tools/mutation.py --report --diffs            # also every survivor's diff, for triage
+    python tools/mutation.py --report --check            # fail if a survivor has no verdict
 
-Survivors are written to ``<workdir>/<group>/survivors.txt``; ``mutmut show NAME`` (run inside
-the group's copy) prints the diff of one.
+Survivors are written to ``<workdir>/<group>/survivors.txt`` (with ``--diffs`` also
+``survivors.diff``, the changed lines of each); ``mutmut show NAME`` (run inside the group's
+copy) prints the diff of one. Every survivor of the last full run is judged in
+``docs/mutation-survivors/<group>.md``: equivalent (with why) or left (with why); ``--report`` lists the
+survivors that file does not judge yet, and the judged names that tests now kill.
 """
 
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import hashlib
 import json
 import os
@@ -31,13 +37,16 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+VERDICTS = ROOT / "docs" / "mutation-survivors"  # one Markdown file per group
 
-# group -> (modules to mutate, tests that guard them), in the order they run. Test files that do
-# not exist are left out, so the same table runs on an older checkout (the "before" score).
+# group -> (modules to mutate, tests that guard them), in the order they run. A listed test file
+# that does not exist is an empty file in the group's copy, so the same table runs on an older
+# checkout (the "before" score), and adding the file later keeps mutmut's earlier results (a
+# changed test selection would make mutmut forget them all).
 GROUPS: dict[str, tuple[list[str], list[str]]] = {
     "tokens": (
         ["ttm_core/tokens.py"],
-        ["tests/test_tokens.py", "tests/test_props_tokens.py"],
+        ["tests/test_tokens.py", "tests/test_props_tokens.py", "tests/test_mutants_tokens.py"],
     ),
     "types": (
         ["ttm_core/types/*", "ttm_core/coords.py"],
@@ -51,27 +60,27 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
          "ttm_core/motion/timeline.py", "ttm_core/motion/tracks_io.py", "ttm_core/motion/api.py"],
         ["tests/test_motion_common.py", "tests/test_motion_masks.py", "tests/test_motion_paths.py",
          "tests/test_motion_plan.py", "tests/test_motion_scenes.py", "tests/test_props_motion.py",
-         "tests/test_regressions_motion.py", "tests/test_regressions_tracks.py"],
+         "tests/test_regressions_motion.py", "tests/test_regressions_tracks.py", "tests/test_mutants_motion.py"],
     ),
     "attention": (
         ["ttm_core/attention/*"],
         ["tests/test_attention_grouped.py", "tests/test_attention_one_pass.py",
          "tests/test_attention_core_native.py", "tests/test_attention_processors.py",
          "tests/test_regressions_attention.py", "tests/test_regressions_fused.py", "tests/test_regressions_schedule.py",
-         "tests/test_regressions_stage2.py"],
+         "tests/test_regressions_stage2.py", "tests/test_mutants_attention.py"],
     ),
     "guidance": (
         ["ttm_core/guidance/*"],
         ["tests/test_clocks.py", "tests/test_reference.py", "tests/test_reference_compose.py",
          "tests/test_pipeline_anchoring.py", "tests/test_regressions_reference.py", "tests/test_props_tokens.py",
-         "tests/test_regressions_guidance.py"],
+         "tests/test_regressions_guidance.py", "tests/test_mutants_guidance.py"],
     ),
     "prompts": (
         ["ttm_core/prompts/rules.py", "ttm_core/prompts/motion.py",
          "ttm_core/prompts/text.py", "ttm_core/prompts/llm.py", "ttm_core/prompts/decompose.py"],
         ["tests/test_prompts_rules.py", "tests/test_prompts_openai.py", "tests/test_regressions_prompts.py",
          "tests/test_regressions_llm.py", "tests/test_regressions_rules_motion.py",
-         "tests/test_regressions_rules_text.py", "tests/test_regressions_rules_agreement.py"],
+         "tests/test_regressions_rules_text.py", "tests/test_regressions_rules_agreement.py", "tests/test_mutants_prompts.py"],
     ),
 }
 
@@ -146,9 +155,11 @@ def prepare(group: str, workdir: Path, fresh: bool) -> Path:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for name in ("ttm_core", "tests"):
         shutil.copytree(ROOT / name, here / name, ignore=ignore, dirs_exist_ok=True)
-    present = [t for t in tests if (ROOT / t).exists()]
+    for test in tests:
+        if not (ROOT / test).exists():
+            (here / test).write_text('"""Not in this checkout: an empty stand-in keeps the test selection the same."""\n')
     text = _without_section((ROOT / "pyproject.toml").read_text(), "[tool.mutmut]")
-    (here / "pyproject.toml").write_text(text + "\n" + _mutmut_section(mutate, present))
+    (here / "pyproject.toml").write_text(text + "\n" + _mutmut_section(mutate, tests))
     return here
 
 
@@ -200,6 +211,63 @@ def statuses(here: Path, sample: float | None = None) -> dict[str, str]:
     return out
 
 
+def read_verdicts(folder: Path | None = None) -> dict[str, tuple[str, str]]:
+    """Mutant name (or glob) -> (verdict, reason), from the survivors files.
+
+    Each file is Markdown: a heading ``### equivalent: WHY`` or ``### left: WHY`` and under it one
+    ``- `NAME` `` line per mutant (a trailing note after the name is allowed). Globs (``*``) judge
+    every mutant of a function at once, for functions whose mutants share one reason.
+    """
+    verdicts: dict[str, tuple[str, str]] = {}
+    for path in sorted((VERDICTS if folder is None else folder).glob("*.md")):
+        verdicts.update(_read_verdict_file(path))
+    return verdicts
+
+
+def _read_verdict_file(path: Path) -> dict[str, tuple[str, str]]:
+    verdicts: dict[str, tuple[str, str]] = {}
+    kind, reason = None, ""
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if line.startswith("### "):
+            head, _, reason = line[4:].partition(":")
+            kind = head.strip().lower()
+            if kind not in ("equivalent", "left"):
+                raise SystemExit(f"{path}:{number}: a verdict heading is '### equivalent: why' or '### left: why'")
+            reason = reason.strip()
+        elif line.startswith("- `") and kind is not None:
+            name = line[3:].split("`", 1)[0]
+            verdicts[name] = (kind, reason)
+    return verdicts
+
+
+def _verdict(name: str, verdicts: dict[str, tuple[str, str]]) -> tuple[str, str] | None:
+    if name in verdicts:
+        return verdicts[name]
+    for pattern, verdict in verdicts.items():
+        if "*" in pattern and fnmatch.fnmatchcase(name, pattern):
+            return verdict
+    return None
+
+
+def write_diffs(here: Path, names: list[str]) -> None:
+    """The changed lines of each mutant (with its function's first line), for judging survivors."""
+    from mutmut.__main__ import find_mutant  # the mutmut venv runs this tool
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    cwd = os.getcwd()
+    os.chdir(here)
+    try:
+        chunks = []
+        for name in names:
+            diff = get_diff_for_mutant(name, path=find_mutant(name).path).splitlines()
+            head = next((line[1:].strip() for line in diff[3:4]), "")
+            changed = [line for line in diff[3:] if line[:1] in "+-"]
+            chunks.append("\n".join([f"## {name}", f"  {head[:100]}", *changed]))
+    finally:
+        os.chdir(cwd)
+    (here / "survivors.diff").write_text("\n\n".join(chunks) + "\n")
+
+
 def compare(group: str, before: Path, after: Path, sample: float | None = None) -> None:
     """Scores of two runs on the mutants both have checked (a run may have been stopped early)."""
     a, b = statuses(before / group, sample), statuses(after / group, sample)
@@ -213,21 +281,41 @@ def compare(group: str, before: Path, after: Path, sample: float | None = None) 
           f"newly survived {sum(a[n] in caught and b[n] not in caught for n in both)})")
 
 
-def report(group: str, here: Path, sample: float | None = None) -> dict[str, int]:
-    """Per-group counts from mutmut's result files; writes the group's survivors.txt."""
+def report(group: str, here: Path, sample: float | None = None, diffs: bool = False) -> dict[str, int]:
+    """Per-group counts from mutmut's result files; writes the group's survivors.txt.
+
+    Also counts the survivors by verdict (``docs/mutation-survivors.md``) and writes those without
+    one to ``unjudged.txt``; ``counts["unjudged"]`` is their number.
+    """
     counts = {"killed": 0, "timeout": 0, "survived": 0, "no tests": 0, "not checked": 0, "other": 0}
-    survivors = []
+    survivors, names, killed = [], [], []
     for name, status in statuses(here, sample).items():
         counts[status] += 1
+        if status in ("killed", "timeout"):
+            killed.append(name)
         if status not in ("killed", "timeout", "not checked"):
             survivors.append(f"{status}\t{name}")
+            names.append(name)
     (here / "survivors.txt").write_text("\n".join(survivors) + "\n")
+    verdicts = read_verdicts()
+    judged = {name: _verdict(name, verdicts) for name in names}
+    unjudged = [name for name, verdict in judged.items() if verdict is None]
+    stale = [name for name in killed if name in verdicts]
+    (here / "unjudged.txt").write_text("".join(f"{name}\n" for name in unjudged))
+    if diffs:
+        write_diffs(here, names)
     tried = sum(v for k, v in counts.items() if k != "not checked")
     caught = counts["killed"] + counts["timeout"]
     score = 100.0 * caught / tried if tried else 0.0
     print(f"{group:10s} killed {caught:4d} / {tried:4d} = {score:5.1f}%   (timeouts {counts['timeout']}; "
           f"survived {counts['survived']}, no tests {counts['no tests']}, not run {counts['not checked']}, "
           f"other {counts['other']})")
+    kinds = [verdict[0] for verdict in judged.values() if verdict is not None]
+    print(f"{'':10s} survivors judged equivalent {kinds.count('equivalent')}, left {kinds.count('left')}, "
+          f"not judged {len(unjudged)}" + (f" (see {here / 'unjudged.txt'})" if unjudged else ""))
+    if stale:
+        print(f"{'':10s} judged but killed now (drop from the verdicts): {', '.join(stale)}")
+    counts["unjudged"] = len(unjudged)
     return counts
 
 
@@ -245,19 +333,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", action="store_true", help="only print the scores of earlier runs")
     parser.add_argument("--compare", type=Path, metavar="WORKDIR",
                         help="with --report: also score against another run's workdir, on shared mutants")
+    parser.add_argument("--diffs", action="store_true", help="with --report: write survivors.diff")
+    parser.add_argument("--check", action="store_true",
+                        help="exit 1 when a survivor has no verdict in docs/mutation-survivors/")
     args = parser.parse_args(argv)
     unknown = [g for g in args.groups if g not in GROUPS]
     if unknown:
         parser.error(f"unknown group(s) {unknown}; choose from {list(GROUPS)}")
+    unjudged = 0
     for group in args.groups or list(GROUPS):
         here = args.workdir / group
         if not args.report:
             run(group, prepare(group, args.workdir, args.fresh), args.max_children, args.quick, args.sample, args.retry)
         if (here / "mutants").exists():
-            report(group, here, args.sample)
+            unjudged += report(group, here, args.sample, args.diffs)["unjudged"]
             if args.compare is not None and (args.compare / group / "mutants").exists():
                 compare(group, args.compare, args.workdir, args.sample)
-    return 0
+    return 1 if args.check and unjudged else 0
 
 
 if __name__ == "__main__":
