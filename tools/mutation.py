@@ -34,6 +34,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,7 +53,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
         ["ttm_core/types/*", "ttm_core/coords.py"],
         ["tests/test_types.py", "tests/test_coords.py", "tests/test_props_types.py",
          "tests/test_props_coords.py", "tests/test_regressions_types.py", "tests/test_regressions_inputs.py",
-         "tests/test_regressions_trajectory_io.py"],
+         "tests/test_regressions_trajectory_io.py", "tests/test_mutants_types.py"],
     ),
     "motion": (
         ["ttm_core/motion/affine.py", "ttm_core/motion/compose.py", "ttm_core/motion/masks.py",
@@ -196,6 +197,17 @@ def run(group: str, here: Path, max_children: int, quick: bool, sample: float | 
     return _mutmut(here, max_children, todo) if todo else 0
 
 
+def _read_meta(meta: Path) -> dict:
+    """One result file; a run in progress may be rewriting it, so a torn read is tried again."""
+    for attempt in range(5):
+        try:
+            return json.loads(meta.read_text())
+        except json.JSONDecodeError:
+            time.sleep(0.2 * (attempt + 1))
+    print(f"warning: {meta} could not be read (a run is writing it); its mutants are left out", file=sys.stderr)
+    return {}
+
+
 def statuses(here: Path, sample: float | None = None) -> dict[str, str]:
     """Mutant name -> status, from mutmut's result files (they are saved as mutants finish).
 
@@ -204,7 +216,7 @@ def statuses(here: Path, sample: float | None = None) -> dict[str, str]:
     """
     out = {}
     for meta in sorted((here / "mutants").rglob("*.py.meta")):
-        data = json.loads(meta.read_text())
+        data = _read_meta(meta)
         for name, code in sorted(data.get("exit_code_by_key", {}).items()):
             if sample is None or in_sample(name, sample):
                 out[name] = "killed" if code in KILLED else "timeout" if code in TIMEOUT else STATUS.get(code, "other")
@@ -251,15 +263,16 @@ def _verdict(name: str, verdicts: dict[str, tuple[str, str]]) -> tuple[str, str]
 
 def write_diffs(here: Path, names: list[str]) -> None:
     """The changed lines of each mutant (with its function's first line), for judging survivors."""
-    from mutmut.__main__ import find_mutant  # the mutmut venv runs this tool
-    from mutmut.mutation.diff_apply import get_diff_for_mutant
-
     cwd = os.getcwd()
-    os.chdir(here)
+    os.chdir(here)  # mutmut reads its configuration from the working directory
     try:
+        from mutmut.mutation.diff_apply import get_diff_for_mutant  # the mutmut venv runs this tool
+
+        source_of = {name: str(meta.relative_to("mutants"))[: -len(".meta")]
+                     for meta in Path("mutants").rglob("*.py.meta") for name in _read_meta(meta).get("exit_code_by_key", {})}
         chunks = []
         for name in names:
-            diff = get_diff_for_mutant(name, path=find_mutant(name).path).splitlines()
+            diff = get_diff_for_mutant(name, path=source_of[name]).splitlines()
             head = next((line[1:].strip() for line in diff[3:4]), "")
             changed = [line for line in diff[3:] if line[:1] in "+-"]
             chunks.append("\n".join([f"## {name}", f"  {head[:100]}", *changed]))
