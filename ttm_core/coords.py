@@ -149,6 +149,8 @@ def parse_boxes(
         x0, y0, a, c = (float(v) for v in b)
         x1, y1 = (x0 + a, y0 + c) if this_fmt == "xywh" else (a, c)
         boxes.append((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)))
+    if boxes and normalized:
+        require(width is not None and height is not None, input_name, "normalised boxes need the image size.")
     if boxes and normalized is not False and width is not None and height is not None:
         if normalized or max(abs(v) for bx in boxes for v in bx) <= 1.0:
             boxes = [(x0 * width, y0 * height, x1 * width, y1 * height) for x0, y0, x1, y1 in boxes]
