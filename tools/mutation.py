@@ -81,7 +81,8 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
          "ttm_core/prompts/text.py", "ttm_core/prompts/llm.py", "ttm_core/prompts/decompose.py"],
         ["tests/test_prompts_rules.py", "tests/test_prompts_openai.py", "tests/test_regressions_prompts.py",
          "tests/test_regressions_llm.py", "tests/test_regressions_rules_motion.py",
-         "tests/test_regressions_rules_text.py", "tests/test_regressions_rules_agreement.py", "tests/test_mutants_prompts.py"],
+         "tests/test_regressions_rules_text.py", "tests/test_regressions_rules_agreement.py", "tests/test_mutants_prompts.py",
+         "tests/test_mutants_prompts_rules.py"],
     ),
 }
 
