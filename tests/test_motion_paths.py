@@ -148,7 +148,7 @@ def test_tracks_export_and_round_trip():
     tracks = json.loads(trajectory_to_tracks(traj))
     assert len(tracks) == 2 and all(len(t) == 17 for t in tracks)
     assert tracks[0][0] == {"x": 100.0, "y": 256.0}
-    assert tracks[0][-1]["x"] == pytest.approx(100 + 0.5 * SIZE, abs=0.01)  # off screen: extrapolated
+    assert tracks[0][-1]["x"] == pytest.approx(100 + 0.5 * SIZE, abs=0.01)  # moved by half the frame width (still on screen; off-screen extrapolation: test_mutants_motion.py)
     held = json.loads(trajectory_to_tracks(traj, invisible="hold"))
     last_visible = int(torch.nonzero(traj.visible[:, 0]).max())
     assert held[0][-1] == held[0][last_visible]
