@@ -67,11 +67,18 @@ def _clause_motion(clause: Clause, heading: int = 0) -> Motion:
 _SKIP = lx.DETERMINERS | lx.APPEARANCE | {"her", "his", "its", "their"}
 
 
+def _object_her(pred: list, i: int) -> bool:
+    """"chases her (to the left)": an object pronoun; "walks her dog": a possessive, skipped."""
+    nxt = pred[i + 1] if i + 1 < len(pred) else None
+    return pred[i].lower == "her" and (nxt is None or nxt.lower in lx.PREPOSITIONS or nxt.lower == "and"
+                                        or bool(nxt.verb))
+
+
 def _direct_objects(clause: Clause, start: int, previous: list[str]) -> list[str]:
     """Objects named right after position ``start`` (determiners/adjectives skipped)."""
     pred = clause.predicate
     i = start
-    while i < len(pred) and pred[i].lower in _SKIP and not pred[i].mentions:
+    while i < len(pred) and pred[i].lower in _SKIP and not pred[i].mentions and not _object_her(pred, i):
         i += 1
     if i >= len(pred):
         return []
@@ -136,10 +143,12 @@ def _apply_links(links, per_object, motions, phase_index) -> tuple[list[str], di
 
 
 def _led_phrase(phrase: str, leaders: list[str] | None) -> str:
-    """"chases" -> "chases the dog" when the follower's direction is the leader's."""
+    """"chases" -> "chases the dog" and "runs" -> "runs after the dog", when the follower's
+    direction is the leader's."""
     if not leaders:
         return phrase
-    return phrase + " " + " and ".join(f"the {t.replace('_', ' ')}" for t in leaders)
+    after = "" if lx.base_of_third_person(phrase.partition(" ")[0]) in lx.FOLLOW else " after"
+    return phrase + after + " " + " and ".join(f"the {t.replace('_', ' ')}" for t in leaders)
 
 
 def _is_singular(word: str) -> bool:
