@@ -126,9 +126,10 @@ def _mutmut_section(mutate: list[str], tests: list[str]) -> str:
         "pytest_add_cli_args = " + json.dumps(["-p", "no:cacheprovider"] + [f"--deselect={t}" for t in DESELECT]),
         'process_isolation = "forkserver"',  # torch is not fork-safe after the test session started
         "use_git_change_detection = false",
-        # generous limits: the machine is shared, and a wall-clock timeout would count as a kill
-        "timeout_multiplier = 20.0",
-        "timeout_constant = 20.0",
+        # limits: 5x the covering tests' own time plus 10 s (a loaded machine slows both); a mutant
+        # that loops (the rule parser's while loops) is caught without minutes of waiting
+        "timeout_multiplier = 5.0",
+        "timeout_constant = 10.0",
         # input validation is not math: its messages are text and its conditions are covered by
         # the error-naming tests; mutating them would bury the score in message-string mutants
         "do_not_mutate_patterns = " + json.dumps(SKIP_LINES),
