@@ -139,3 +139,28 @@ def test_a_plural_in_f_or_fe_names_the_object(prompt, name):
     plan = decompose_prompt(prompt, [name])
     assert plan.keyframes[name][-1]["dx"] != 0.0 or plan.keyframes[name][-1]["dy"] != 0.0
     assert not any("not mentioned" in n for n in plan.notes)
+
+
+@pytest.mark.parametrize("opening", ["Meanwhile", "While that happens,"])
+def test_a_sentence_opening_with_a_concurrent_word_acts_at_the_same_time(opening):
+    # "Meanwhile it jumps" is the same clip as the run (it was read as "then": run over 0..0.5,
+    # jump over 0.5..1); one phase: the run over 0..1 and one jump arc peaking at t = 0.5
+    plan = decompose_prompt(f"The dog runs to the right. {opening} it jumps.", ["dog"])
+    assert _xy(plan, "dog") == [(0.0, 0.0, 0.0), (0.5, 0.175, -0.15), (1.0, 0.35, 0.0)]
+    assert plan.motion_prompt == "The dog runs to the right and jumps."
+
+
+def test_a_sentence_opening_with_then_still_acts_after():
+    plan = decompose_prompt("The dog runs to the right. Then it jumps.", ["dog"])
+    assert _xy(plan, "dog") == [(0.0, 0.0, 0.0), (0.5, 0.35, 0.0), (0.75, 0.35, -0.15), (1.0, 0.35, 0.0)]
+
+
+@pytest.mark.parametrize("prompt, local", [
+    ("It flies up into the sky.", "The bird flies up into the sky"),
+    ("Then it flies up.", "The bird flies up"),
+    ("They fly to the left.", "The bird flies to the left"),
+])
+def test_a_pronoun_opening_the_prompt_of_one_object_is_that_object(prompt, local):
+    # the local prompt used to keep the pronoun after the name: "The bird It flies up into the sky"
+    plan = decompose_prompt(prompt, ["bird"])
+    assert plan.local_prompts["bird"] == local

@@ -146,7 +146,9 @@ def split_clauses(tokens: list[Token]) -> list[Clause]:
         if any(t.lower not in lx.DETERMINERS for t in current):
             clauses.append(Clause(current, relation))
             relation = next_relation
-        elif next_relation == "then" or relation == "start":
+        elif next_relation in ("then", "while") or relation == "start":
+            # nothing since the last boundary: a sentence opening with "Then" or "Meanwhile" /
+            # "While" takes that relation instead of plain "sentence"
             relation = next_relation if next_relation != "sentence" else relation
         current = []
 
@@ -256,6 +258,7 @@ def assign_subjects(clauses: list[Clause], names: list[str]) -> None:
             plural = previous_plural
             if not subjects and len(names) == 1:
                 subjects = list(names)
+                clause.subject_end = end  # "It flies up" opening the prompt: "it" is the one object
         if clause.relation == "then" or (clause.relation == "sentence" and set(subjects) & phase_subjects):
             phase += 1
             phase_subjects = set()
