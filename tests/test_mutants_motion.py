@@ -523,3 +523,47 @@ def test_object_geometry_of_a_single_pixel_object():
     cents, boxes = object_geometry(labels, 2)
     assert cents.tolist() == [[3.0, 2.0], [0.5, 0.0]]
     assert boxes == [(3, 2, 4, 3), (0, 0, 2, 1)]
+
+
+# ---- the last mutants of the full run: geometry bounds, entry-point defaults, frame times ------
+
+
+def test_object_geometry_boxes_in_a_tall_image_and_at_column_0():
+    from ttm_core.motion.measure import object_geometry
+
+    labels = torch.zeros(10, 3, dtype=torch.long)  # taller than wide
+    labels[6:9, 1] = 1  # rows 6..8 of column 1: below row 3 (the width)
+    labels[0:2, 0] = 2  # only in column 0 and rows 0..1
+    cents, boxes = object_geometry(labels, 2)
+    assert boxes == [(1, 6, 2, 9), (0, 0, 1, 2)]  # exclusive far sides, by hand
+    assert cents.tolist() == [[1.0, 7.0], [0.0, 0.5]]
+
+
+def test_image_to_motion_defaults_to_plan_mode_at_16_fps():
+    plan = {"a": [{"t": 1.0, "dx": 0.5}]}
+    default = image_to_motion(_objects(), plan, 3)
+    explicit = image_to_motion(_objects(), plan, 3, "plan", fps=16.0)
+    assert default.fps == 16.0
+    assert torch.equal(default.labels, explicit.labels)
+    assert torch.equal(default.affines, explicit.affines)
+
+
+@pytest.mark.parametrize("mode, source, own", [
+    ("plan", {"a": [{"t": 1.0, "dx": 0.5}]}, ["input_name"]),
+    ("paths", {"a": [[1.5, 1.5], [2.5, 1.5]]}, ["anchor", "input_name", "normalized", "scale", "timing", "z"]),
+])
+def test_an_unknown_option_is_refused_with_the_modes_own_options_only(mode, source, own):
+    # the documented options of each mode (and the input name used in errors); fps, progress and
+    # interrupt are image_to_motion's own arguments, never options to list
+    with pytest.raises(TTMInputError, match=r"^options: ") as err:
+        image_to_motion(_objects(), source, 3, mode, bogus=1)
+    text = str(err.value)
+    assert f"use {own}" in text
+    for word in ("fps", "progress", "interrupt"):
+        assert word not in text
+
+
+def test_frame_times_are_float64_for_one_frame_and_many():
+    assert frame_times(1).dtype == torch.float64 and frame_times(1).tolist() == [0.0]
+    times = frame_times(5)
+    assert times.dtype == torch.float64 and times.tolist() == [0.0, 0.25, 0.5, 0.75, 1.0]
