@@ -372,3 +372,100 @@ def test_a_plural_in_ves_finds_its_object(prompt, names):
 def test_object_names_with_numbers_are_found_by_their_words():
     plan = decompose_prompt("the dog runs to the right while the cat jumps", ["dog_1", "cat 2"])
     assert (_xy(plan, "dog_1"), _xy(plan, "cat 2")) == (CONC_DOG, CONC_CAT)
+
+
+# ---- text.py: subjects before an unknown verb, after a preposition, after "there is" -----------
+
+STILL = [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0)]
+
+
+@pytest.mark.parametrize("prompt", ["Suddenly the dog scampers to the right", "Dogs scamper to the right"])
+def test_an_unknown_verb_after_an_adverb_or_a_bare_plural_still_has_its_subject(prompt):
+    plan = decompose_prompt(prompt, ["dog", "cat"])
+    assert (_xy(plan, "dog"), _xy(plan, "cat")) == (CONC_DOG, STILL)
+
+
+@pytest.mark.parametrize("prompt", ["the dog and the cat scamper to the right", "the dog, the cat scamper to the right"])
+def test_two_subjects_of_an_unknown_verb_both_move(prompt):
+    plan = decompose_prompt(prompt, ["dog", "cat"])
+    assert (_xy(plan, "dog"), _xy(plan, "cat")) == (CONC_DOG, CONC_DOG)
+
+
+def test_the_object_after_an_unknown_verb_is_not_a_subject():
+    plan = decompose_prompt("the dog nuzzles the cat to the right", ["dog", "cat"])
+    assert (_xy(plan, "dog"), _xy(plan, "cat")) == (CONC_DOG, STILL)
+
+
+@pytest.mark.parametrize("prompt", ["Beside the cat, the dog runs to the right", "Beside cats, the dog runs to the right",
+                                    "Beside the cat the dog runs to the right", "With cats the dog runs to the right"])
+def test_an_object_after_an_opening_preposition_is_not_a_subject(prompt):
+    plan = decompose_prompt(prompt, ["dog", "cat"])
+    assert (_xy(plan, "dog"), _xy(plan, "cat")) == (CONC_DOG, STILL)
+
+
+@pytest.mark.parametrize("prompt,local", [("There is a dog running to the right", "A dog running to the right"),
+                                          ("There are dogs running to the right", "Dogs running to the right")])
+def test_there_is_puts_the_subject_after_the_verb(prompt, local):
+    plan = decompose_prompt(prompt, ["dog", "cat"])
+    assert (_xy(plan, "dog"), _xy(plan, "cat")) == (CONC_DOG, STILL)
+    assert plan.local_prompts["dog"] == local
+
+
+def test_there_is_takes_only_the_noun_before_the_next_verb():
+    plan = decompose_prompt("There is a dog chasing the cat", ["dog", "cat"])
+    assert plan.motion_prompt == "The dog chases." and plan.local_prompts["cat"] == "cat"
+
+
+# ---- text.py: pronouns, relative clauses, phases ------------------------------------------------
+
+RUN_THEN_JUMP = [(0.0, 0.0, 0.0), (0.5, 0.35, 0.0), (0.75, 0.35, -0.15), (1.0, 0.35, 0.0)]
+STILL_THEN_JUMP = [(0.0, 0.0, 0.0), (0.5, 0.0, 0.0), (0.75, 0.0, -0.15), (1.0, 0.0, 0.0)]
+
+
+def test_they_after_two_subjects_means_those_two():
+    plan = decompose_prompt("The bird sits. The dog and the cat run to the right. Then they jump.", ["bird", "dog", "cat"])
+    assert (_xy(plan, "bird"), _xy(plan, "dog"), _xy(plan, "cat")) == (STILL, RUN_THEN_JUMP, RUN_THEN_JUMP)
+
+
+def test_they_after_one_subject_leaves_an_object_the_prompt_never_named():
+    plan = decompose_prompt("The cat sits. The dog runs to the right. Then they jump.", ["cat", "dog", "bird"])
+    assert (_xy(plan, "cat"), _xy(plan, "dog"), _xy(plan, "bird")) == (STILL_THEN_JUMP, RUN_THEN_JUMP, STILL)
+
+
+def test_a_noun_next_to_everyone_or_it_keeps_both():
+    plan = decompose_prompt("The cat sits. Then the dog and everyone jump.", ["cat", "dog"])
+    assert (_xy(plan, "cat"), _xy(plan, "dog")) == (STILL_THEN_JUMP, STILL_THEN_JUMP)
+    plan = decompose_prompt("The dog runs to the right. Then the cat and it jump.", ["dog", "cat"])
+    assert (_xy(plan, "dog"), _xy(plan, "cat")) == (RUN_THEN_JUMP, STILL_THEN_JUMP)
+
+
+def test_a_relative_clause_after_a_plural_word_for_two_objects_is_theirs():
+    plan = decompose_prompt("The girl watches the cars, which drive to the right", ["girl", "red_car", "blue_car"])
+    assert plan.local_prompts["red_car"] == "The red car drives to the right"
+    assert plan.local_prompts["blue_car"] == "The blue car drives to the right"
+
+
+def test_a_sentence_about_another_object_does_not_reset_who_acted_in_the_phase():
+    # the cat's sentence joins the dog's run; the dog's second sentence comes after both
+    plan = decompose_prompt("The dog runs to the right. The cat jumps. The dog jumps.", ["dog", "cat"])
+    assert _xy(plan, "dog") == RUN_THEN_JUMP
+    assert _xy(plan, "cat") == [(0.0, 0.0, 0.0), (0.25, 0.0, -0.15), (0.5, 0.0, 0.0), (1.0, 0.0, 0.0)]
+
+
+@pytest.mark.parametrize("joint", [", and the cat", ", and meanwhile the cat", ", and while the cat"])
+def test_comma_and_before_a_new_subject_acts_together(joint):
+    plan = decompose_prompt("The dog runs to the right" + joint + " jumps", ["dog", "cat"])
+    assert (_xy(plan, "dog"), _xy(plan, "cat")) == (CONC_DOG, CONC_CAT)
+    # each object's own words, without the joint
+    assert plan.local_prompts == {"dog": "The dog runs to the right", "cat": "The cat jumps"}
+
+
+@pytest.mark.parametrize("word,base", [("axes", "ax"), ("gas", "gas"), ("octopus", "octopus"), ("bus", "bus")])
+def test_lemma_of_short_and_us_words(word, base):
+    from ttm_core.prompts.text import lemma
+    assert lemma(word) == base
+
+
+def test_axes_are_found_as_the_ax():
+    plan = decompose_prompt("the axes fall while the dog runs to the right", ["ax", "dog"])
+    assert (_xy(plan, "ax"), _xy(plan, "dog")) == ([(0.0, 0.0, 0.0), (1.0, 0.0, 0.25)], CONC_DOG)

@@ -212,3 +212,10 @@ def test_two_predicates_at_once_are_joined_by_and_in_the_local_prompt():
     assert plan.local_prompts["dog"] == "The dog runs to the right and jumps"
     # both at once: half the walk (0.175) at the hop's top (t = 0.5)
     assert _xy(plan, "dog") == [(0.0, 0.0, 0.0), (0.5, 0.175, -0.15), (1.0, 0.35, 0.0)]
+
+
+def test_her_before_a_verb_form_is_the_object_followed():
+    # "chases her, jumping": the boy goes where the girl goes (0.35 to the right) and jumps on the way
+    plan = decompose_prompt("The girl runs to the right and the boy chases her jumping", ["girl", "boy"])
+    frames = [(k["t"], k["dx"], k["dy"]) for k in plan.keyframes["boy"]]
+    assert frames == [(0.0, 0.0, 0.0), (0.5, 0.175, -0.15), (1.0, 0.35, 0.0)]
