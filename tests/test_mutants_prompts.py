@@ -1,5 +1,6 @@
-"""Tests written from surviving mutants of ``ttm_core/prompts`` (tools/mutation.py, group prompts:
-``motion.py``, ``text.py``, ``llm.py``, ``decompose.py``).
+"""Tests written from surviving mutants of ``ttm_core/prompts/text.py`` and ``motion.py``
+(tools/mutation.py, group prompts; ``llm.py`` and ``decompose.py`` are in
+``test_mutants_prompts_llm.py``, ``rules.py`` in ``test_mutants_prompts_rules.py``).
 
 Expected values come from the documented scale of the offline rules (module constants of
 ``ttm_core.prompts.motion``: a step is 0.35 of the width / 0.25 of the height, x1.5 "quickly",
@@ -12,121 +13,10 @@ Verdicts on the survivors not killed here are in ``docs/mutation-survivors/promp
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import re
-
 import pytest
 
-from ttm_core.errors import TTMInputError
-from ttm_core.prompts.decompose import decompose_prompt, parse_manual_plan
-from ttm_core.prompts.llm import LLMAnswerError, extract_json_object, parse_llm_answer, redact, system_prompt
-from ttm_core.types import PromptPlan
-from ttm_core.types.plan import KEYFRAME_DEFAULTS
-
-
-def _xy(plan, name):
-    return [(k["t"], k["dx"], k["dy"]) for k in plan.keyframes[name]]
-
-
-# ---- decompose.py ------------------------------------------------------------------------------
-
-def test_an_empty_hand_written_plan_names_the_default_input():
-    with pytest.raises(TTMInputError) as err:
-        parse_manual_plan("  ", ["dog"])
-    assert err.value.input_name == "plan_json" and str(err.value).startswith("plan_json: ")
-
-
-def test_a_hand_written_plan_with_repeated_object_names_blames_the_names():
-    plan = {"global_prompt": "a dog runs", "local_prompts": {"dog": "a dog"}}
-    with pytest.raises(TTMInputError) as err:
-        parse_manual_plan(plan, ["dog", "dog"], input_name="my_plan")
-    assert err.value.input_name == "names" and str(err.value).startswith("names: ")
-
-
-PLAN = {"global_prompt": "a dog runs", "motion_prompt": "the dog runs right", "local_prompts": {"dog": "a dog"}}
-
-
-class _Bare:
-    """A minimal LLM backend: ``complete`` only (no ``label``, no ``unload_after``), plus an
-    optional ``release`` that must not be called unless the backend asks for it."""
-
-    def __init__(self, answers, with_release=False):
-        self.answers = list(answers)
-        self.asked = []
-        self.released = 0
-        if with_release:
-            self.release = self._release
-
-    def complete(self, messages):
-        self.asked.append(messages)
-        return self.answers.pop(0)
-
-    def _release(self):
-        self.released += 1
-
-
-def test_a_backend_without_a_label_is_named_by_its_class():
-    plan = decompose_prompt("a dog runs", ["dog"], _Bare([json.dumps(PLAN)]))
-    assert plan.notes[0] == "Decomposed by _Bare."
-
-
-def test_a_backend_with_release_but_no_unload_after_is_not_released():
-    backend = _Bare([json.dumps(PLAN)], with_release=True)
-    plan = decompose_prompt("a dog runs", ["dog"], backend)
-    assert plan.local_prompts == {"dog": "a dog"} and backend.released == 0
-
-
-def test_the_model_is_told_the_object_names():
-    # not the example's "dog" and "cat": those are in the instructions whatever the objects
-    backend = _Bare([json.dumps({"global_prompt": "g", "local_prompts": {"fox": "a fox", "owl": "an owl"}})])
-    decompose_prompt("a fox chases an owl", ["fox", "owl"], backend)
-    system = backend.asked[0][0]
-    assert system["role"] == "system" and '["fox", "owl"]' in system["content"]
-
-
-# ---- llm.py ------------------------------------------------------------------------------------
-
-def test_thinking_aloud_before_a_whole_object_answer_still_takes_the_whole_object():
-    # without the think block the answer is one object: taken as is, not its nested plan-like part
-    text = '<think>draft</think>{"a": {"global_prompt": "inner"}}'
-    assert extract_json_object(text) == {"a": {"global_prompt": "inner"}}
-
-
-@pytest.mark.parametrize("answer,problem", [
-    ({"global_prompt": "g", "extra": 1, "local_prompts": {"dog": "a dog"}}, "has unknown keys"),
-    ({"motion_prompt": "m", "local_prompts": {"dog": "a dog"}}, "is missing 'global_prompt'"),
-    ({"global_prompt": "g", "local_prompts": {"dog": "a dog", "cow": "a cow"}}, "local_prompts mention ['cow']"),
-])
-def test_a_malformed_llm_answer_is_blamed_on_the_answer(answer, problem):
-    """The error goes back to the model in the retry: it must say the *answer* is wrong and how."""
-    with pytest.raises(LLMAnswerError) as err:
-        parse_llm_answer(json.dumps(answer), ["dog"])
-    assert str(err.value).startswith("answer: ") and problem in str(err.value)
-
-
-def test_the_instructions_name_only_keys_the_strict_check_accepts():
-    """A model that copies the key names it is told must pass ``parse_llm_answer``: every quoted
-    identifier in the instructions is a plan field, a keyframe field or an object name, and all
-    four plan fields the answer needs are named."""
-    names = ["dog", "cat"]
-    instructions = system_prompt(names).rsplit("\n", 1)[0]
-    quoted = set(re.findall(r'"([A-Za-z_]+)"', instructions))
-    plan_fields = {f.name for f in dataclasses.fields(PromptPlan)}
-    frame_fields = {"t", "ease", *KEYFRAME_DEFAULTS}
-    assert quoted <= plan_fields | frame_fields | set(names)
-    assert {"global_prompt", "motion_prompt", "local_prompts", "keyframes"} <= quoted
-
-
-def test_the_example_in_the_instructions_is_itself_a_valid_answer():
-    example = system_prompt(["dog", "cat"]).rsplit("\n", 1)[1]
-    plan = parse_llm_answer(example, ["dog", "cat"])
-    assert set(plan.local_prompts) == {"dog", "cat"} and set(plan.keyframes) == {"dog", "cat"}
-
-
-def test_a_secret_is_replaced_by_three_stars():
-    assert redact("401 for key sk-abc (sk-abc)", "sk-abc") == "401 for key *** (***)"
-    assert redact("no key here", None) == "no key here"
+from ttm_core.prompts.decompose import decompose_prompt
+from prompt_helpers import xy
 
 
 # ---- text.py: where a new subject starts --------------------------------------------------------
@@ -136,21 +26,21 @@ def test_a_secret_is_replaced_by_three_stars():
 def test_a_prompt_cut_off_after_a_connector_still_parses(prompt):
     """A half-typed prompt (ending in "as", or in determiners/adjectives) is read up to where it stops."""
     plan = decompose_prompt(prompt, ["dog"])
-    assert _xy(plan, "dog") == [(0.0, 0.0, 0.0), (1.0, 0.35, 0.0)]
+    assert xy(plan, "dog") == [(0.0, 0.0, 0.0), (1.0, 0.35, 0.0)]
 
 
 def test_both_after_and_starts_a_clause_for_every_object_so_far():
     plan = decompose_prompt("the dog runs to the right and the cat runs to the left and both jump", ["dog", "cat"])
     # each runs its own way and jumps (0.15 high, half way) over the whole clip
-    assert _xy(plan, "dog") == [(0.0, 0.0, 0.0), (0.5, 0.175, -0.15), (1.0, 0.35, 0.0)]
-    assert _xy(plan, "cat") == [(0.0, 0.0, 0.0), (0.5, -0.175, -0.15), (1.0, -0.35, 0.0)]
+    assert xy(plan, "dog") == [(0.0, 0.0, 0.0), (0.5, 0.175, -0.15), (1.0, 0.35, 0.0)]
+    assert xy(plan, "cat") == [(0.0, 0.0, 0.0), (0.5, -0.175, -0.15), (1.0, -0.35, 0.0)]
 
 
 def test_as_fast_as_compares_speeds_and_starts_no_clause():
     """"as fast as the cat" is a comparison, not "as the cat ...": the dog runs fast (x1.5) to the right."""
     plan = decompose_prompt("the dog runs to the right as fast as the cat", ["dog", "cat"])
-    assert _xy(plan, "dog") == [(0.0, 0.0, 0.0), (1.0, 0.525, 0.0)]
-    assert _xy(plan, "cat") == [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0)]
+    assert xy(plan, "dog") == [(0.0, 0.0, 0.0), (1.0, 0.525, 0.0)]
+    assert xy(plan, "cat") == [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0)]
 
 
 def test_a_local_prompt_keeps_adjectives_the_lexicon_does_not_know():
@@ -183,7 +73,7 @@ def test_an_object_with_no_predicate_is_described_by_its_noun_phrase_alone():
 def test_leaving_the_frame_to_the_right_says_so():
     plan = decompose_prompt("the cat runs out of the frame to the right", ["cat"])
     assert plan.motion_prompt == "The cat runs out of the frame to the right."
-    assert _xy(plan, "cat") == [(0.0, 0.0, 0.0), (1.0, 1.2, 0.0)]
+    assert xy(plan, "cat") == [(0.0, 0.0, 0.0), (1.0, 1.2, 0.0)]
 
 
 @pytest.mark.parametrize("prompt,phrase", [
@@ -200,7 +90,7 @@ def test_a_direction_without_a_known_verb_is_said_with_moves(prompt, phrase):
     ("the car drives in from the right", -0.35),
 ])
 def test_from_a_side_is_one_step_the_other_way(prompt, dx):
-    assert _xy(decompose_prompt(prompt, ["car"]), "car") == [(0.0, 0.0, 0.0), (1.0, dx, 0.0)]
+    assert xy(decompose_prompt(prompt, ["car"]), "car") == [(0.0, 0.0, 0.0), (1.0, dx, 0.0)]
 
 
 @pytest.mark.parametrize("prompt,name,phrase", [
@@ -211,12 +101,12 @@ def test_from_a_side_is_one_step_the_other_way(prompt, dx):
 def test_taking_off_rises_one_step(prompt, name, phrase):
     plan = decompose_prompt(prompt, [name])
     assert plan.motion_prompt == phrase
-    assert _xy(plan, name) == [(0.0, 0.0, 0.0), (1.0, 0.0, -0.25)]
+    assert xy(plan, name) == [(0.0, 0.0, 0.0), (1.0, 0.0, -0.25)]
 
 
 def test_leaving_the_frame_without_a_side_goes_right_with_a_note():
     plan = decompose_prompt("the cat walks out of the frame", ["cat"])
-    assert _xy(plan, "cat") == [(0.0, 0.0, 0.0), (1.0, 1.2, 0.0)]
+    assert xy(plan, "cat") == [(0.0, 0.0, 0.0), (1.0, 1.2, 0.0)]
     assert any("without a side" in n for n in plan.notes)
 
 
@@ -229,13 +119,13 @@ def test_leaving_the_frame_after_turning_takes_that_side_without_a_note():
 def test_turning_to_the_right_is_said_and_does_not_move():
     plan = decompose_prompt("the dog turns to the right", ["dog"])
     assert plan.motion_prompt == "The dog turns to the right."
-    assert _xy(plan, "dog") == [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0)]
+    assert xy(plan, "dog") == [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0)]
 
 
 def test_looking_somewhere_is_not_moving_there():
     """"keeps looking to the left": only a gaze (and a verb of no motion), the cat stays."""
     plan = decompose_prompt("the cat keeps looking to the left", ["cat"])
-    assert _xy(plan, "cat") == [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0)]
+    assert xy(plan, "cat") == [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0)]
 
 
 def test_a_gaze_verb_is_not_the_motion_verb():
@@ -270,11 +160,11 @@ def test_a_still_word_about_the_scenery_does_not_stop_a_moving_verb(prompt, name
     ("the dog turns to the left, then walks upwards", (1.0, 0.0, -0.25)),
 ])
 def test_a_heading_is_used_only_when_the_walk_names_no_direction(prompt, end):
-    assert _xy(decompose_prompt(prompt, ["dog"]), "dog")[-1] == end
+    assert xy(decompose_prompt(prompt, ["dog"]), "dog")[-1] == end
 
 
 def test_slowly_halves_a_sideways_step():
-    assert _xy(decompose_prompt("the dog walks slowly to the right", ["dog"]), "dog") == [(0.0, 0.0, 0.0), (1.0, 0.175, 0.0)]
+    assert xy(decompose_prompt("the dog walks slowly to the right", ["dog"]), "dog") == [(0.0, 0.0, 0.0), (1.0, 0.175, 0.0)]
 
 
 @pytest.mark.parametrize("prompt,name,phrase,rot", [
@@ -307,35 +197,35 @@ CONC_CAT = [(0.0, 0.0, 0.0), (0.5, 0.0, -0.15), (1.0, 0.0, 0.0)]
 @pytest.mark.parametrize("joint", [", afterwards the cat", ", later the cat", ", finally the cat", ", next the cat"])
 def test_a_single_sequence_word_after_a_comma_orders_the_clauses(joint):
     plan = decompose_prompt("The dog runs to the right" + joint + " jumps", ["dog", "cat"])
-    assert (_xy(plan, "dog"), _xy(plan, "cat")) == (SEQ_DOG, SEQ_CAT)
+    assert (xy(plan, "dog"), xy(plan, "cat")) == (SEQ_DOG, SEQ_CAT)
 
 
 @pytest.mark.parametrize("prompt", ["The dog runs to the right, meanwhile the cat jumps",
                                     "The dog runs to the right as cats jump"])
 def test_meanwhile_and_as_before_a_bare_plural_act_together(prompt):
     plan = decompose_prompt(prompt, ["dog", "cat"])
-    assert (_xy(plan, "dog"), _xy(plan, "cat")) == (CONC_DOG, CONC_CAT)
+    assert (xy(plan, "dog"), xy(plan, "cat")) == (CONC_DOG, CONC_CAT)
 
 
 def test_next_to_is_a_place_not_a_sequence():
     plan = decompose_prompt("the dog runs next to the cat to the right", ["dog", "cat"])
-    assert (_xy(plan, "dog"), _xy(plan, "cat")) == (CONC_DOG, [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0)])
+    assert (xy(plan, "dog"), xy(plan, "cat")) == (CONC_DOG, [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0)])
 
 
 def test_and_then_with_no_new_subject_keeps_the_next_verb():
     plan = decompose_prompt("the dog runs to the right and then jumps", ["dog"])
-    assert _xy(plan, "dog") == [(0.0, 0.0, 0.0), (0.5, 0.35, 0.0), (0.75, 0.35, -0.15), (1.0, 0.35, 0.0)]
+    assert xy(plan, "dog") == [(0.0, 0.0, 0.0), (0.5, 0.35, 0.0), (0.75, 0.35, -0.15), (1.0, 0.35, 0.0)]
 
 
 @pytest.mark.parametrize("rel", ["who", "that"])
 def test_a_relative_clause_after_a_comma_belongs_to_the_noun_before_it(rel):
     plan = decompose_prompt(f"The girl watches the boy, {rel} runs to the right", ["girl", "boy"])
-    assert _xy(plan, "boy") == CONC_DOG and _xy(plan, "girl") == [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0)]
+    assert xy(plan, "boy") == CONC_DOG and xy(plan, "girl") == [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0)]
 
 
 def test_a_new_sentence_about_the_same_object_comes_after():
     plan = decompose_prompt("The dog runs to the right. It jumps.", ["dog"])
-    assert _xy(plan, "dog") == [(0.0, 0.0, 0.0), (0.5, 0.35, 0.0), (0.75, 0.35, -0.15), (1.0, 0.35, 0.0)]
+    assert xy(plan, "dog") == [(0.0, 0.0, 0.0), (0.5, 0.35, 0.0), (0.75, 0.35, -0.15), (1.0, 0.35, 0.0)]
 
 
 def test_a_curly_apostrophe_reads_like_a_straight_one():
@@ -346,7 +236,7 @@ def test_a_curly_apostrophe_reads_like_a_straight_one():
 
 def test_an_adjective_at_the_very_start_picks_the_object():
     plan = decompose_prompt("Red car drives to the right while the blue car stays still", ["red_car", "blue_car"])
-    assert _xy(plan, "red_car") == CONC_DOG and _xy(plan, "blue_car") == [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0)]
+    assert xy(plan, "red_car") == CONC_DOG and xy(plan, "blue_car") == [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0)]
 
 
 @pytest.mark.parametrize("word", ["they", "everyone", "everybody", "everything", "both"])
@@ -354,7 +244,7 @@ def test_they_or_everyone_after_one_subject_means_everyone_mentioned(word):
     plan = decompose_prompt(f"The cat sits. The dog runs to the right. Then {word} jump.", ["cat", "dog"])
     for name in ("cat", "dog"):
         # the jump is the second phase: its top at t = 0.75
-        assert any(t == 0.75 and dy == -0.15 for t, _, dy in _xy(plan, name)), name
+        assert any(t == 0.75 and dy == -0.15 for t, _, dy in xy(plan, name)), name
 
 
 @pytest.mark.parametrize("prompt,names", [
@@ -366,12 +256,12 @@ def test_they_or_everyone_after_one_subject_means_everyone_mentioned(word):
 ])
 def test_a_plural_in_ves_finds_its_object(prompt, names):
     plan = decompose_prompt(prompt, names)
-    assert _xy(plan, names[0]) == [(0.0, 0.0, 0.0), (1.0, 0.0, 0.25)] and _xy(plan, "dog") == CONC_DOG
+    assert xy(plan, names[0]) == [(0.0, 0.0, 0.0), (1.0, 0.0, 0.25)] and xy(plan, "dog") == CONC_DOG
 
 
 def test_object_names_with_numbers_are_found_by_their_words():
     plan = decompose_prompt("the dog runs to the right while the cat jumps", ["dog_1", "cat 2"])
-    assert (_xy(plan, "dog_1"), _xy(plan, "cat 2")) == (CONC_DOG, CONC_CAT)
+    assert (xy(plan, "dog_1"), xy(plan, "cat 2")) == (CONC_DOG, CONC_CAT)
 
 
 # ---- text.py: subjects before an unknown verb, after a preposition, after "there is" -----------
@@ -382,32 +272,32 @@ STILL = [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0)]
 @pytest.mark.parametrize("prompt", ["Suddenly the dog scampers to the right", "Dogs scamper to the right"])
 def test_an_unknown_verb_after_an_adverb_or_a_bare_plural_still_has_its_subject(prompt):
     plan = decompose_prompt(prompt, ["dog", "cat"])
-    assert (_xy(plan, "dog"), _xy(plan, "cat")) == (CONC_DOG, STILL)
+    assert (xy(plan, "dog"), xy(plan, "cat")) == (CONC_DOG, STILL)
 
 
 @pytest.mark.parametrize("prompt", ["the dog and the cat scamper to the right", "the dog, the cat scamper to the right"])
 def test_two_subjects_of_an_unknown_verb_both_move(prompt):
     plan = decompose_prompt(prompt, ["dog", "cat"])
-    assert (_xy(plan, "dog"), _xy(plan, "cat")) == (CONC_DOG, CONC_DOG)
+    assert (xy(plan, "dog"), xy(plan, "cat")) == (CONC_DOG, CONC_DOG)
 
 
 def test_the_object_after_an_unknown_verb_is_not_a_subject():
     plan = decompose_prompt("the dog nuzzles the cat to the right", ["dog", "cat"])
-    assert (_xy(plan, "dog"), _xy(plan, "cat")) == (CONC_DOG, STILL)
+    assert (xy(plan, "dog"), xy(plan, "cat")) == (CONC_DOG, STILL)
 
 
 @pytest.mark.parametrize("prompt", ["Beside the cat, the dog runs to the right", "Beside cats, the dog runs to the right",
                                     "Beside the cat the dog runs to the right", "With cats the dog runs to the right"])
 def test_an_object_after_an_opening_preposition_is_not_a_subject(prompt):
     plan = decompose_prompt(prompt, ["dog", "cat"])
-    assert (_xy(plan, "dog"), _xy(plan, "cat")) == (CONC_DOG, STILL)
+    assert (xy(plan, "dog"), xy(plan, "cat")) == (CONC_DOG, STILL)
 
 
 @pytest.mark.parametrize("prompt,local", [("There is a dog running to the right", "A dog running to the right"),
                                           ("There are dogs running to the right", "Dogs running to the right")])
 def test_there_is_puts_the_subject_after_the_verb(prompt, local):
     plan = decompose_prompt(prompt, ["dog", "cat"])
-    assert (_xy(plan, "dog"), _xy(plan, "cat")) == (CONC_DOG, STILL)
+    assert (xy(plan, "dog"), xy(plan, "cat")) == (CONC_DOG, STILL)
     assert plan.local_prompts["dog"] == local
 
 
@@ -424,19 +314,19 @@ STILL_THEN_JUMP = [(0.0, 0.0, 0.0), (0.5, 0.0, 0.0), (0.75, 0.0, -0.15), (1.0, 0
 
 def test_they_after_two_subjects_means_those_two():
     plan = decompose_prompt("The bird sits. The dog and the cat run to the right. Then they jump.", ["bird", "dog", "cat"])
-    assert (_xy(plan, "bird"), _xy(plan, "dog"), _xy(plan, "cat")) == (STILL, RUN_THEN_JUMP, RUN_THEN_JUMP)
+    assert (xy(plan, "bird"), xy(plan, "dog"), xy(plan, "cat")) == (STILL, RUN_THEN_JUMP, RUN_THEN_JUMP)
 
 
 def test_they_after_one_subject_leaves_an_object_the_prompt_never_named():
     plan = decompose_prompt("The cat sits. The dog runs to the right. Then they jump.", ["cat", "dog", "bird"])
-    assert (_xy(plan, "cat"), _xy(plan, "dog"), _xy(plan, "bird")) == (STILL_THEN_JUMP, RUN_THEN_JUMP, STILL)
+    assert (xy(plan, "cat"), xy(plan, "dog"), xy(plan, "bird")) == (STILL_THEN_JUMP, RUN_THEN_JUMP, STILL)
 
 
 def test_a_noun_next_to_everyone_or_it_keeps_both():
     plan = decompose_prompt("The cat sits. Then the dog and everyone jump.", ["cat", "dog"])
-    assert (_xy(plan, "cat"), _xy(plan, "dog")) == (STILL_THEN_JUMP, STILL_THEN_JUMP)
+    assert (xy(plan, "cat"), xy(plan, "dog")) == (STILL_THEN_JUMP, STILL_THEN_JUMP)
     plan = decompose_prompt("The dog runs to the right. Then the cat and it jump.", ["dog", "cat"])
-    assert (_xy(plan, "dog"), _xy(plan, "cat")) == (RUN_THEN_JUMP, STILL_THEN_JUMP)
+    assert (xy(plan, "dog"), xy(plan, "cat")) == (RUN_THEN_JUMP, STILL_THEN_JUMP)
 
 
 def test_a_relative_clause_after_a_plural_word_for_two_objects_is_theirs():
@@ -448,14 +338,14 @@ def test_a_relative_clause_after_a_plural_word_for_two_objects_is_theirs():
 def test_a_sentence_about_another_object_does_not_reset_who_acted_in_the_phase():
     # the cat's sentence joins the dog's run; the dog's second sentence comes after both
     plan = decompose_prompt("The dog runs to the right. The cat jumps. The dog jumps.", ["dog", "cat"])
-    assert _xy(plan, "dog") == RUN_THEN_JUMP
-    assert _xy(plan, "cat") == [(0.0, 0.0, 0.0), (0.25, 0.0, -0.15), (0.5, 0.0, 0.0), (1.0, 0.0, 0.0)]
+    assert xy(plan, "dog") == RUN_THEN_JUMP
+    assert xy(plan, "cat") == [(0.0, 0.0, 0.0), (0.25, 0.0, -0.15), (0.5, 0.0, 0.0), (1.0, 0.0, 0.0)]
 
 
 @pytest.mark.parametrize("joint", [", and the cat", ", and meanwhile the cat", ", and while the cat"])
 def test_comma_and_before_a_new_subject_acts_together(joint):
     plan = decompose_prompt("The dog runs to the right" + joint + " jumps", ["dog", "cat"])
-    assert (_xy(plan, "dog"), _xy(plan, "cat")) == (CONC_DOG, CONC_CAT)
+    assert (xy(plan, "dog"), xy(plan, "cat")) == (CONC_DOG, CONC_CAT)
     # each object's own words, without the joint
     assert plan.local_prompts == {"dog": "The dog runs to the right", "cat": "The cat jumps"}
 
@@ -468,4 +358,4 @@ def test_lemma_of_short_and_us_words(word, base):
 
 def test_axes_are_found_as_the_ax():
     plan = decompose_prompt("the axes fall while the dog runs to the right", ["ax", "dog"])
-    assert (_xy(plan, "ax"), _xy(plan, "dog")) == ([(0.0, 0.0, 0.0), (1.0, 0.0, 0.25)], CONC_DOG)
+    assert (xy(plan, "ax"), xy(plan, "dog")) == ([(0.0, 0.0, 0.0), (1.0, 0.0, 0.25)], CONC_DOG)

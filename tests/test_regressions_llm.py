@@ -14,8 +14,7 @@ import pytest
 from ttm_core.errors import TTMInputError
 from ttm_core.prompts.decompose import decompose_prompt, parse_manual_plan
 from ttm_core.prompts.llm import LLMAnswerError, build_messages, extract_json_object, retry_message
-
-PLAN = {"global_prompt": "a dog runs", "motion_prompt": "the dog runs right", "local_prompts": {"dog": "a dog"}}
+from llm_fakes import PLAN, ScriptedBackend
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -50,23 +49,17 @@ def test_chat_messages_follow_the_openai_roles():
     assert retry["role"] == "user" and "local_prompts has no prompt for ['dog']." in retry["content"]
 
 
-class _Backend:
+class _Backend(ScriptedBackend):
     """An LLM stand-in that answers from a list and counts what it was asked."""
 
     label = "fake-llm"
 
     def __init__(self, answers, unload_after=False):
-        self.answers = list(answers)
-        self.asked = []
-        self.released = 0
+        super().__init__(answers)
         self.unload_after = unload_after
 
-    def complete(self, messages):
-        self.asked.append(messages)
-        return self.answers.pop(0)
-
     def release(self):
-        self.released += 1
+        self.count_release()
 
 
 def test_fallback_note_names_the_last_malformed_answer_and_drops_the_rules_own_note():

@@ -11,10 +11,7 @@ import pytest
 from ttm_core.prompts.decompose import decompose_prompt
 from ttm_core.prompts.motion import plural_phrase
 from ttm_core.prompts.text import lemma
-
-
-def _xy(plan, name):
-    return [(k["t"], k["dx"], k["dy"]) for k in plan.keyframes[name]]
+from prompt_helpers import xy
 
 
 @pytest.mark.parametrize("word,base", [
@@ -28,8 +25,8 @@ def test_lemma_of_words_in_ses_and_zes(word, base):
 
 def test_an_object_named_in_the_singular_is_found_in_its_plural_ending_in_ses():
     plan = decompose_prompt("Two horses gallop to the left while the bus drives right.", ["horse", "bus"])
-    assert _xy(plan, "horse") == [(0.0, 0.0, 0.0), (1.0, -0.35, 0.0)]
-    assert _xy(plan, "bus") == [(0.0, 0.0, 0.0), (1.0, 0.35, 0.0)]
+    assert xy(plan, "horse") == [(0.0, 0.0, 0.0), (1.0, -0.35, 0.0)]
+    assert xy(plan, "bus") == [(0.0, 0.0, 0.0), (1.0, 0.35, 0.0)]
     assert plan.local_prompts == {"horse": "Two horses gallop to the left", "bus": "The bus drives right"}
     assert plan.motion_prompt == "The horse gallops to the left. The bus drives to the right."
 
@@ -77,7 +74,7 @@ def test_they_after_two_singular_subjects_gives_each_a_singular_verb():
 
 def test_a_follower_that_names_no_direction_is_not_also_told_it_stays_in_place():
     plan = decompose_prompt("The dog runs left. The cat chases him.", ["dog", "cat"])
-    assert _xy(plan, "cat") == _xy(plan, "dog") == [(0.0, 0.0, 0.0), (1.0, -0.35, 0.0)]
+    assert xy(plan, "cat") == xy(plan, "dog") == [(0.0, 0.0, 0.0), (1.0, -0.35, 0.0)]
     assert "'cat' follows ['dog'] in the same direction." in plan.notes
     assert not any("names no direction" in n for n in plan.notes), plan.notes
     assert plan.motion_prompt == "The dog runs to the left. The cat chases the dog."
@@ -92,18 +89,18 @@ def test_a_directionless_verb_without_a_leader_still_says_it_stays_in_place():
 def test_a_follower_keeps_its_own_motion_and_adds_the_leaders_direction():
     # the cat's jump (one arc: dy -0.15 at mid-clip) stays; the dog's walk left (dx -0.35) is added
     plan = decompose_prompt("The dog runs to the left. The cat jumps and follows the dog.", ["dog", "cat"])
-    assert _xy(plan, "cat") == [(0.0, 0.0, 0.0), (0.5, -0.175, -0.15), (1.0, -0.35, 0.0)]
+    assert xy(plan, "cat") == [(0.0, 0.0, 0.0), (0.5, -0.175, -0.15), (1.0, -0.35, 0.0)]
 
 
 def test_a_follower_of_two_leaders_names_both_in_the_motion_prompt():
     plan = decompose_prompt("The red car and the blue car drive to the right. The truck follows the cars.",
                             ["red car", "blue car", "truck"])
-    assert _xy(plan, "truck") == [(0.0, 0.0, 0.0), (1.0, 0.35, 0.0)]
+    assert xy(plan, "truck") == [(0.0, 0.0, 0.0), (1.0, 0.35, 0.0)]
     assert plan.motion_prompt == ("The red car drives to the right. The blue car drives to the right. "
                                   "The truck follows the red car and the blue car.")
 
 
 def test_a_carrier_does_not_take_the_direction_of_what_it_carries():
     plan = decompose_prompt("The dog carries the ball. The ball rolls to the right.", ["dog", "ball"])
-    assert _xy(plan, "dog") == [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0)]
-    assert _xy(plan, "ball") == [(0.0, 0.0, 0.0), (1.0, 0.35, 0.0)]
+    assert xy(plan, "dog") == [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0)]
+    assert xy(plan, "ball") == [(0.0, 0.0, 0.0), (1.0, 0.35, 0.0)]

@@ -13,18 +13,15 @@ import pytest
 
 from ttm_core.prompts.decompose import decompose_prompt
 from ttm_core.prompts.text import lemma
-
-
-def _xy(plan, name):
-    return [(k["t"], k["dx"], k["dy"]) for k in plan.keyframes[name]]
+from prompt_helpers import xy
 
 
 @pytest.mark.parametrize("joint", [" and then the cat", ", after that the cat", " and finally the cat",
                                    ". Then the cat", " and later the cat"])
 def test_a_sequence_word_makes_the_second_clause_act_after_the_first(joint):
     plan = decompose_prompt("The dog runs to the right" + joint + " jumps", ["dog", "cat"])
-    assert _xy(plan, "dog") == [(0.0, 0.0, 0.0), (0.5, 0.35, 0.0), (1.0, 0.35, 0.0)]
-    assert _xy(plan, "cat") == [(0.0, 0.0, 0.0), (0.5, 0.0, 0.0), (0.75, 0.0, -0.15), (1.0, 0.0, 0.0)]
+    assert xy(plan, "dog") == [(0.0, 0.0, 0.0), (0.5, 0.35, 0.0), (1.0, 0.35, 0.0)]
+    assert xy(plan, "cat") == [(0.0, 0.0, 0.0), (0.5, 0.0, 0.0), (0.75, 0.0, -0.15), (1.0, 0.0, 0.0)]
     assert plan.motion_prompt == "The dog runs to the right. The cat jumps."
 
 
@@ -32,27 +29,27 @@ def test_a_sequence_word_makes_the_second_clause_act_after_the_first(joint):
                                    " but the cat"])
 def test_a_concurrent_word_lets_both_clauses_act_over_the_whole_clip(joint):
     plan = decompose_prompt("The dog runs to the right" + joint + " jumps", ["dog", "cat"])
-    assert _xy(plan, "dog") == [(0.0, 0.0, 0.0), (1.0, 0.35, 0.0)]
-    assert _xy(plan, "cat") == [(0.0, 0.0, 0.0), (0.5, 0.0, -0.15), (1.0, 0.0, 0.0)]
+    assert xy(plan, "dog") == [(0.0, 0.0, 0.0), (1.0, 0.35, 0.0)]
+    assert xy(plan, "cat") == [(0.0, 0.0, 0.0), (0.5, 0.0, -0.15), (1.0, 0.0, 0.0)]
 
 
 def test_one_subject_in_sequence_reads_as_one_sentence_and_keeps_its_heading():
     # walks right (0.35 by t = 0.5), turns left, leaves to the left: 0.35 - 1.2 = -0.85 at t = 1
     plan = decompose_prompt("The dog walks to the right. Then it turns to the left and walks out of the frame", ["dog"])
-    assert _xy(plan, "dog") == [(0.0, 0.0, 0.0), (0.5, 0.35, 0.0), (1.0, -0.85, 0.0)]
+    assert xy(plan, "dog") == [(0.0, 0.0, 0.0), (0.5, 0.35, 0.0), (1.0, -0.85, 0.0)]
     assert plan.motion_prompt == ("The dog walks to the right, then turns to the left and walks out of the frame "
                                   "to the left.")
 
 
 def test_a_follower_takes_the_leaders_path_and_says_so():
     plan = decompose_prompt("The dog runs to the left and the cat follows it", ["dog", "cat"])
-    assert _xy(plan, "cat") == _xy(plan, "dog") == [(0.0, 0.0, 0.0), (1.0, -0.35, 0.0)]
+    assert xy(plan, "cat") == xy(plan, "dog") == [(0.0, 0.0, 0.0), (1.0, -0.35, 0.0)]
     assert "'cat' follows ['dog'] in the same direction." in plan.notes
 
 
 def test_a_relative_clause_between_commas_does_not_split_the_sentence():
     plan = decompose_prompt("The dog, which is brown, runs to the right", ["dog"])
-    assert _xy(plan, "dog") == [(0.0, 0.0, 0.0), (1.0, 0.35, 0.0)]
+    assert xy(plan, "dog") == [(0.0, 0.0, 0.0), (1.0, 0.35, 0.0)]
     assert plan.motion_prompt == "The dog runs to the right."
 
 
@@ -63,7 +60,7 @@ def test_a_relative_clause_between_commas_does_not_split_the_sentence():
 def test_an_unmentioned_object_stays_still_and_keeps_its_name_as_prompt_unless_unnamed(names, local, note):
     plan = decompose_prompt("The dog runs to the right", names)
     other = names[1]
-    assert _xy(plan, other) == [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0)]
+    assert xy(plan, other) == [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0)]
     assert {k: v for k, v in plan.local_prompts.items() if k != "dog"} == local
     assert note in plan.notes
     assert plan.notes[0] == "Decomposed by the offline rule-based parser (no LLM)."
@@ -85,14 +82,14 @@ def test_lemma_table(word, base):
 
 def test_a_pronoun_object_him_is_the_leader_to_follow():
     plan = decompose_prompt("The dog runs to the left and the cat chases him", ["dog", "cat"])
-    assert _xy(plan, "cat") == [(0.0, 0.0, 0.0), (1.0, -0.35, 0.0)]
+    assert xy(plan, "cat") == [(0.0, 0.0, 0.0), (1.0, -0.35, 0.0)]
     assert "'cat' follows ['dog'] in the same direction." in plan.notes
 
 
 def test_a_combined_motion_keeps_its_heading_for_the_next_clause():
     # jump to the left = walk left + hop: the later exit goes left too, -0.35 - 1.2 = -1.55
     plan = decompose_prompt("The dog jumps to the left. Then it walks out of the frame", ["dog"])
-    assert _xy(plan, "dog")[-2:] == [(0.5, -0.35, 0.0), (1.0, -1.55, 0.0)]
+    assert xy(plan, "dog")[-2:] == [(0.5, -0.35, 0.0), (1.0, -1.55, 0.0)]
     assert plan.motion_prompt == "The dog jumps to the left, then walks out of the frame to the left."
 
 
@@ -118,20 +115,20 @@ def test_circles_without_a_circle_verb_and_keyframes_rounded_to_four_places():
 def test_they_after_a_compound_subject_moves_both():
     plan = decompose_prompt("The dog and the cat run to the right. Then they jump", ["dog", "cat"])
     for name in ("dog", "cat"):
-        assert _xy(plan, name) == [(0.0, 0.0, 0.0), (0.5, 0.35, 0.0), (0.75, 0.35, -0.15), (1.0, 0.35, 0.0)]
+        assert xy(plan, name) == [(0.0, 0.0, 0.0), (0.5, 0.35, 0.0), (0.75, 0.35, -0.15), (1.0, 0.35, 0.0)]
 
 
 def test_a_compound_subject_gives_each_object_the_motion():
     plan = decompose_prompt("The dog and the cat run to the right", ["dog", "cat"])
-    assert _xy(plan, "dog") == _xy(plan, "cat") == [(0.0, 0.0, 0.0), (1.0, 0.35, 0.0)]
+    assert xy(plan, "dog") == xy(plan, "cat") == [(0.0, 0.0, 0.0), (1.0, 0.35, 0.0)]
     assert plan.motion_prompt == "The dog runs to the right. The cat runs to the right."
 
 
 def test_adjectives_tell_two_objects_of_one_kind_apart():
     plan = decompose_prompt("The red car drives to the left while the blue car drives to the right",
                             ["red car", "blue car"])
-    assert _xy(plan, "red car") == [(0.0, 0.0, 0.0), (1.0, -0.35, 0.0)]
-    assert _xy(plan, "blue car") == [(0.0, 0.0, 0.0), (1.0, 0.35, 0.0)]
+    assert xy(plan, "red car") == [(0.0, 0.0, 0.0), (1.0, -0.35, 0.0)]
+    assert xy(plan, "blue car") == [(0.0, 0.0, 0.0), (1.0, 0.35, 0.0)]
 
 
 @pytest.mark.parametrize("prompt,name", [("The wolves run to the left", "wolf"), ("The knives fall", "knife")])
@@ -146,13 +143,13 @@ def test_a_sentence_opening_with_a_concurrent_word_acts_at_the_same_time(opening
     # "Meanwhile it jumps" is the same clip as the run (it was read as "then": run over 0..0.5,
     # jump over 0.5..1); one phase: the run over 0..1 and one jump arc peaking at t = 0.5
     plan = decompose_prompt(f"The dog runs to the right. {opening} it jumps.", ["dog"])
-    assert _xy(plan, "dog") == [(0.0, 0.0, 0.0), (0.5, 0.175, -0.15), (1.0, 0.35, 0.0)]
+    assert xy(plan, "dog") == [(0.0, 0.0, 0.0), (0.5, 0.175, -0.15), (1.0, 0.35, 0.0)]
     assert plan.motion_prompt == "The dog runs to the right and jumps."
 
 
 def test_a_sentence_opening_with_then_still_acts_after():
     plan = decompose_prompt("The dog runs to the right. Then it jumps.", ["dog"])
-    assert _xy(plan, "dog") == [(0.0, 0.0, 0.0), (0.5, 0.35, 0.0), (0.75, 0.35, -0.15), (1.0, 0.35, 0.0)]
+    assert xy(plan, "dog") == [(0.0, 0.0, 0.0), (0.5, 0.35, 0.0), (0.75, 0.35, -0.15), (1.0, 0.35, 0.0)]
 
 
 @pytest.mark.parametrize("prompt, local", [

@@ -53,7 +53,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
         ["ttm_core/types/*", "ttm_core/coords.py"],
         ["tests/test_types.py", "tests/test_coords.py", "tests/test_props_types.py",
          "tests/test_props_coords.py", "tests/test_regressions_types.py", "tests/test_regressions_inputs.py",
-         "tests/test_regressions_trajectory_io.py", "tests/test_mutants_types.py"],
+         "tests/test_regressions_trajectory_io.py", "tests/test_mutants_types.py", "tests/test_mutants_coords.py"],
     ),
     "motion": (
         ["ttm_core/motion/affine.py", "ttm_core/motion/compose.py", "ttm_core/motion/masks.py",
@@ -61,7 +61,8 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
          "ttm_core/motion/timeline.py", "ttm_core/motion/tracks_io.py", "ttm_core/motion/api.py"],
         ["tests/test_motion_common.py", "tests/test_motion_masks.py", "tests/test_motion_paths.py",
          "tests/test_motion_plan.py", "tests/test_motion_scenes.py", "tests/test_props_motion.py",
-         "tests/test_regressions_motion.py", "tests/test_regressions_tracks.py", "tests/test_mutants_motion.py"],
+         "tests/test_regressions_motion.py", "tests/test_regressions_tracks.py", "tests/test_mutants_motion.py",
+         "tests/test_mutants_motion_paths.py", "tests/test_mutants_motion_tracks.py", "tests/test_mutants_motion_compose.py"],
     ),
     "attention": (
         ["ttm_core/attention/*"],
@@ -82,7 +83,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/test_prompts_rules.py", "tests/test_prompts_openai.py", "tests/test_regressions_prompts.py",
          "tests/test_regressions_llm.py", "tests/test_regressions_rules_motion.py",
          "tests/test_regressions_rules_text.py", "tests/test_regressions_rules_agreement.py", "tests/test_mutants_prompts.py",
-         "tests/test_mutants_prompts_rules.py"],
+         "tests/test_mutants_prompts_rules.py", "tests/test_mutants_prompts_llm.py"],
     ),
 }
 
