@@ -218,12 +218,19 @@ def statuses(here: Path, sample: float | None = None) -> dict[str, str]:
     by mutants an earlier, stopped run happened to check first).
     """
     out = {}
-    for meta in sorted((here / "mutants").rglob("*.py.meta")):
-        data = _read_meta(meta)
-        for name, code in sorted(data.get("exit_code_by_key", {}).items()):
-            if sample is None or in_sample(name, sample):
-                out[name] = "killed" if code in KILLED else "timeout" if code in TIMEOUT else STATUS.get(code, "other")
+    for name, code, _ in _results(here):
+        if sample is None or in_sample(name, sample):
+            out[name] = "killed" if code in KILLED else "timeout" if code in TIMEOUT else STATUS.get(code, "other")
     return out
+
+
+def _results(here: Path):
+    """(mutant name, exit code, mutated source path relative to ``here``) of every mutant."""
+    mutants = here / "mutants"
+    for meta in sorted(mutants.rglob("*.py.meta")):
+        source = str(meta.relative_to(mutants))[: -len(".meta")]
+        for name, code in sorted(_read_meta(meta).get("exit_code_by_key", {}).items()):
+            yield name, code, source
 
 
 def read_verdicts(folder: Path | None = None) -> dict[str, tuple[str, str]]:
@@ -264,19 +271,18 @@ def _verdict(name: str, verdicts: dict[str, tuple[str, str]]) -> tuple[str, str]
     return None
 
 
-def write_diffs(here: Path, names: list[str]) -> None:
-    """The changed lines of each mutant (with its function's first line), for judging survivors."""
+def write_diffs(here: Path, names: list[str], sources: dict[str, str]) -> None:
+    """The changed lines of each mutant (with one line of context), for judging survivors;
+    ``sources`` maps each name to its mutated file."""
     cwd = os.getcwd()
     os.chdir(here)  # mutmut reads its configuration from the working directory
     try:
         from mutmut.mutation.diff_apply import get_diff_for_mutant  # the mutmut venv runs this tool
 
-        source_of = {name: str(meta.relative_to("mutants"))[: -len(".meta")]
-                     for meta in Path("mutants").rglob("*.py.meta") for name in _read_meta(meta).get("exit_code_by_key", {})}
         chunks = []
         for name in names:
-            diff = get_diff_for_mutant(name, path=source_of[name]).splitlines()
-            head = next((line[1:].strip() for line in diff[3:4]), "")
+            diff = get_diff_for_mutant(name, path=sources[name]).splitlines()
+            head = diff[3][1:].strip() if len(diff) > 3 else ""  # the first context line
             changed = [line for line in diff[3:] if line[:1] in "+-"]
             chunks.append("\n".join([f"## {name}", f"  {head[:100]}", *changed]))
     finally:
@@ -300,7 +306,7 @@ def compare(group: str, before: Path, after: Path, sample: float | None = None) 
 def report(group: str, here: Path, sample: float | None = None, diffs: bool = False) -> dict[str, int]:
     """Per-group counts from mutmut's result files; writes the group's survivors.txt.
 
-    Also counts the survivors by verdict (``docs/mutation-survivors.md``) and writes those without
+    Also counts the survivors by verdict (``docs/mutation-survivors/``) and writes those without
     one to ``unjudged.txt``; ``counts["unjudged"]`` is their number.
     """
     counts = {"killed": 0, "timeout": 0, "survived": 0, "no tests": 0, "not checked": 0, "other": 0}
@@ -319,7 +325,7 @@ def report(group: str, here: Path, sample: float | None = None, diffs: bool = Fa
     stale = [name for name in killed if name in verdicts]
     (here / "unjudged.txt").write_text("".join(f"{name}\n" for name in unjudged))
     if diffs:
-        write_diffs(here, names)
+        write_diffs(here, names, {name: source for name, _, source in _results(here)})
     tried = sum(v for k, v in counts.items() if k != "not checked")
     caught = counts["killed"] + counts["timeout"]
     score = 100.0 * caught / tried if tried else 0.0
