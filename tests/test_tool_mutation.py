@@ -79,3 +79,25 @@ def test_sample_is_a_fixed_share_of_names(tool):
     assert 300 < len(picked) < 500  # about 10 %
     assert picked == [n for n in names if tool.in_sample(n, 10)]  # the same names every time
     assert set(picked) <= {n for n in names if tool.in_sample(n, 20)}  # a larger sample contains it
+
+
+def test_the_copys_conftest_runs_a_mutants_tests_fastest_first_module_by_module(tool, tmp_path, monkeypatch):
+    hooks: dict = {}
+    exec(compile(tool.FASTEST_FIRST, "conftest.py", "exec"), hooks)
+    items = [type("Item", (), {"nodeid": n})() for n in
+             ["tests/a.py::slow", "tests/a.py::fast", "tests/b.py::x", "tests/c.py::new"]]
+    monkeypatch.chdir(tmp_path)
+    hooks["pytest_collection_modifyitems"](items)  # no stats yet (the stats run): order kept
+    assert [i.nodeid for i in items] == ["tests/a.py::slow", "tests/a.py::fast", "tests/b.py::x", "tests/c.py::new"]
+    seconds = {"tests/a.py::slow": 2.0, "tests/a.py::fast": 0.1, "tests/b.py::x": 0.5}
+    (tmp_path / "mutmut-stats.json").write_text(json.dumps({"duration_by_test": seconds}))
+    hooks["pytest_collection_modifyitems"](items)
+    # module totals: c 0 (unmeasured), b 0.5, a 2.1; inside a, 0.1 before 2.0
+    assert [i.nodeid for i in items] == ["tests/c.py::new", "tests/b.py::x", "tests/a.py::fast", "tests/a.py::slow"]
+
+
+def test_the_group_copy_carries_the_ordering_conftest(tool, tmp_path, monkeypatch):
+    monkeypatch.setattr(tool, "GROUPS", {"g": (["ttm_core/tokens.py"], ["tests/test_tokens.py"])})
+    here = tool.prepare("g", tmp_path, fresh=False)
+    assert (here / "conftest.py").read_text() == tool.FASTEST_FIRST
+    assert 'also_copy = ["conftest.py"]' in (here / "pyproject.toml").read_text()  # mutmut copies it into mutants/
