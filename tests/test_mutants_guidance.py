@@ -9,13 +9,21 @@ from __future__ import annotations
 
 import math
 
+from types import SimpleNamespace
+
 import cv2
 import numpy as np
 import pytest
+import torch
 
+from ttm_core.errors import TTMInputError
+from ttm_core.guidance.compose import Paste, z_order
+from ttm_core.guidance.hold import HoldSchedule, ObjectHolds, noising_path
 from ttm_core.guidance.inpaint import _RADIUS, fill_holes, push_pull
-from ttm_core.guidance.similarity import _containment, _explains
-from ttm_core.guidance.warp import warped_box
+from ttm_core.guidance.similarity import (
+    AGREEMENT, _containment, _explains, _match_visible_centroid, affine_agrees, mask_points, mask_stats, moment_transforms,
+)
+from ttm_core.guidance.warp import bounding_box, warped_box
 
 IDENTITY = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
 
@@ -109,3 +117,475 @@ def test_warped_box_bounds_the_rotated_patch(degrees):
     lin = np.array([[c, -s], [s, c]])
     affine = np.concatenate([lin, (centre + np.array([0.3, -0.2]) - lin @ centre)[:, None]], 1)
     assert warped_box(source, affine, 40, 40) == _brute_force_box(source.box, affine, 40, 40)
+
+
+# --- warped_box at the frame's edges -------------------------------------------------------
+
+
+def _box_source(box):
+    return type("Source", (), {"box": box})()
+
+
+def test_warped_box_clips_a_patch_over_the_left_and_top_edges_to_zero():
+    # pixels 0..2 shifted by -2: their squares span -2.5..0.5, so column/row 0 is covered
+    assert warped_box(_box_source((0, 0, 3, 3)), _shift(-2, -2), 8, 10) == (0, 0, 2, 2)
+    assert warped_box(_box_source((2, 2, 5, 5)), IDENTITY, 8, 10) == (1, 1, 6, 6)  # one pixel of slack
+
+
+@pytest.mark.parametrize("dx, dy", [(8.5, 0), (0, 6.5), (-6.5, 0), (0, -6.5), (9.0, 7.0)])
+def test_warped_box_is_none_when_the_patch_misses_the_frame_in_either_direction(dx, dy):
+    # pixels 2..4 of a 10 x 8 frame; shifted by 8.5 their squares start at x = 10 (the last
+    # column's square ends at 9.5), by 6.5 at y = 8; shifted by -6.5 they end at x = -2
+    assert warped_box(_box_source((2, 2, 5, 5)), _shift(dx, dy), 8, 10) is None
+
+
+def test_warped_box_keeps_a_patch_that_touches_the_last_column_or_row():
+    assert warped_box(_box_source((2, 2, 5, 5)), _shift(7.5, 0), 8, 10) == (9, 1, 10, 6)
+    assert warped_box(_box_source((2, 2, 5, 5)), _shift(0, 5.5), 8, 10) == (1, 7, 6, 8)
+
+
+# --- z_order by the label map's votes -------------------------------------------------------
+
+
+def _cells(index, x0, x1, columns):
+    """Object ``index`` over the one-row region [x0, x1), its pixels at absolute ``columns``."""
+    where = np.zeros((1, x1 - x0), bool)
+    where[0, [c - x0 for c in columns]] = True
+    return Paste(index, (x0, 0, x1, 1), where, np.zeros((1, x1 - x0, 3), np.float32))
+
+
+def test_z_order_counts_only_the_pixels_both_objects_cover():
+    # 1 covers columns 0..3, 2 covers 3..4; only column 3 is shared and the labels show 2 there,
+    # so 2 is in front, although 1's own pixels (labelled 1) outnumber it inside the overlap box
+    labels = np.array([[1, 1, 1, 2, 2]], np.uint8)
+    pastes = [_cells(1, 0, 5, [0, 1, 2, 3]), _cells(2, 0, 5, [3, 4])]
+    assert [p.index for p in z_order(pastes, labels, None)] == [1, 2]
+    labels[0, 3] = 1  # now 1 shows on the shared pixel: 1 in front
+    assert [p.index for p in z_order(pastes, labels, None)] == [2, 1]
+
+
+def test_z_order_goes_on_after_pairs_that_share_no_pixel():
+    # 1 and 2 have disjoint boxes, 1 and 3 overlapping boxes but no shared pixel; only 1 and 4
+    # share a pixel (column 3), and the labels show 1 there: 4 goes behind everything
+    labels = np.array([[1, 3, 0, 1, 2, 2]], np.uint8)
+    pastes = [_cells(1, 0, 4, [0, 3]), _cells(2, 4, 6, [4, 5]), _cells(3, 1, 3, [1]), _cells(4, 3, 4, [3])]
+    assert [p.index for p in z_order(pastes, labels, None)] == [4, 2, 3, 1]
+
+
+def test_z_order_scores_one_point_per_overlap_won_and_lost():
+    # four shared pixels, one per pair: 1 over 3, 2 over 3, 2 over 4, 5 over 2. Scores
+    # (won - lost): 1: 1, 2: 2 - 1 = 1, 3: -2, 4: -1, 5: 1, so back to front 3, 4, then the
+    # tied 1, 2, 5 by index
+    labels = np.array([[1, 2, 2, 5]], np.uint8)
+    pastes = [_cells(1, 0, 4, [0]), _cells(2, 0, 4, [1, 2, 3]), _cells(3, 0, 4, [0, 1]),
+              _cells(4, 0, 4, [2]), _cells(5, 0, 4, [3])]
+    assert [p.index for p in z_order(pastes, labels, None)] == [3, 4, 1, 2, 5]
+
+
+# --- the hold: noising path, schedule, per-object ends --------------------------------------
+
+
+def test_noising_path_at_a_float_sigma_is_the_straight_line_in_the_latents_dtype():
+    z = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float16)
+    noise = torch.tensor([3.0, 2.0, -1.0], dtype=torch.float16)
+    out = noising_path(z, noise, 0.25)  # a Python float, as ComfyUI's sampler hands it over
+    assert out.dtype == torch.float16
+    assert out.tolist() == [1.5, -1.0, 0.125]  # 0.75 z + 0.25 noise, exact in fp16
+    tensor_sigma = noising_path(z, noise, torch.tensor(0.25, dtype=torch.float64))
+    assert tensor_sigma.dtype == torch.float16 and tensor_sigma.tolist() == [1.5, -1.0, 0.125]
+
+
+def _schedule(maps):
+    # percent p <-> sigma 1 - p; five sigmas = four steps at percents 0, .25, .5, .75 (midpoints
+    # .125, .375, .625, .875): end 0.5 holds 2 steps, end 0.75 holds 3, end 0.2 holds 1, end 0.1 none
+    return HoldSchedule(maps, [1.0, 0.75, 0.5, 0.25, 0.0], lambda p: 1.0 - p)
+
+
+def test_hold_schedule_sums_the_maps_that_act_at_each_step_and_clamps_to_one():
+    a, b = torch.tensor([0.6, 0.2]), torch.tensor([0.7, 0.3])
+    schedule = _schedule([(0.5, a), (0.75, b)])
+    assert schedule.active and schedule.steps_held == 3
+    got = [schedule.weight_at_step(i) for i in range(5)]
+    assert torch.allclose(got[0], torch.tensor([1.0, 0.5])) and torch.allclose(got[1], torch.tensor([1.0, 0.5]))
+    assert torch.equal(got[2], b)  # only b still acts at the third step
+    assert got[3] is None and got[4] is None  # past both ends; the last sigma is no evaluation
+    whole = _schedule([(1.0, a)])  # end 1: every step held, the fourth (sigma 0.25) too
+    assert whole.steps_held == 4 and torch.equal(whole.weight_at_step(3), a) and whole.weight_at_step(4) is None
+
+
+def test_hold_schedule_drops_maps_that_hold_no_step_or_no_cell():
+    nothing = torch.zeros(2)
+    assert not _schedule([(0.0, torch.ones(2))]).active  # end 0: no step lies before it
+    assert not _schedule([(0.75, nothing)]).active  # an empty map holds nothing
+    one = _schedule([(0.2, torch.ones(2)), (0.1, torch.full((2,), 0.5))])
+    assert one.steps_held == 1 and torch.equal(one.weight_at_step(0), torch.ones(2))
+    assert one.weight_at_step(1) is None
+
+
+def test_object_holds_names_a_bad_end_and_suggests_a_valid_one():
+    owner = torch.zeros(1, 2, 2, dtype=torch.uint8)
+    with pytest.raises(TTMInputError, match=r"^hold_end\['dog'\]") as err:
+        ObjectHolds(["dog"], owner, {"dog": 1.5})
+    assert "dog: 0.1" in str(err.value)  # the suggested value is itself in 0..1
+    with pytest.raises(TTMInputError, match="^hold_end") as err:
+        ObjectHolds(["dog"], owner, {"cat": 0.5})
+    assert "dog: 0.1" in str(err.value)
+
+
+def test_affine_agrees_at_exactly_the_agreement_share():
+    source = np.zeros((1, 5), bool)
+    source[0, :3] = True
+    points = np.array([[x, 0] for x in range(5)], np.float64)  # 3 of 5 map back onto the source
+    assert AGREEMENT == 0.6 and affine_agrees(IDENTITY, source, points)
+    source[0, 2] = False  # 2 of 5
+    assert not affine_agrees(IDENTITY, source, points)
+
+
+# --- push_pull, the "blur" fill, against hand-computed pyramids -----------------------------
+
+
+def _quadrants(height, width, colours):
+    """An image whose four quadrants are flat grey levels (top-left, top-right, bottom-left,
+    bottom-right)."""
+    image = np.zeros((height, width, 3), np.float32)
+    h, w = height // 2, width // 2
+    for (ys, xs), c in zip([(slice(0, h), slice(0, w)), (slice(0, h), slice(w, None)),
+                            (slice(h, None), slice(0, w)), (slice(h, None), slice(w, None))], colours):
+        image[ys, xs] = c
+    return image
+
+
+def test_push_pull_keeps_known_pixels_and_fills_from_the_first_level_without_gaps():
+    # 8 x 8, a 2 x 2 hole in the top-left quadrant (0.2): level 1 (4 x 4) has one empty cell,
+    # level 2 (2 x 2) none, so the pyramid stops there with one quadrant per cell; the empty
+    # cell takes the top-left cell's 0.2 (bilinear, replicated at the border), and so does the hole
+    image = _quadrants(8, 8, [0.2, 0.8, 0.5, 0.1])
+    known = np.ones((8, 8), bool)
+    known[0:2, 0:2] = False
+    out = push_pull(image, known)
+    assert out.dtype == np.float32
+    assert np.array_equal(out[known], image[known])
+    np.testing.assert_allclose(out[~known], 0.2, atol=1e-6)
+
+
+def test_push_pull_climbs_while_a_level_has_empty_cells_and_blends_back_down():
+    # 4 x 8 with a 2 x 2 hole at the top-left: level 1 is 2 x 4 with cell (0, 0) empty; level 2
+    # is 1 x 2 (a row: the climb stops), its left cell the area mean of level 1's left 2 x 2:
+    # totals (0 + 0.2 + 0.5 + 0.5) / 4 = 0.3 over weight 3/4, so 0.4. Level 1's empty cell
+    # takes 0.4 (border-replicated bilinear). The hole's pixels then sample level 1's estimate
+    # [[0.4, 0.2], [0.5, 0.5]] bilinearly at offsets 0 (border) and 0.25.
+    image = _quadrants(4, 8, [0.2, 0.8, 0.5, 0.1])
+    known = np.ones((4, 8), bool)
+    known[0:2, 0:2] = False
+    out = push_pull(image, known)
+    want = np.array([[0.4, 0.75 * 0.4 + 0.25 * 0.2],
+                     [0.75 * 0.4 + 0.25 * 0.5, 0.75 * (0.75 * 0.4 + 0.25 * 0.2) + 0.25 * 0.5]])
+    np.testing.assert_allclose(out[0:2, 0:2, 0], want, atol=1e-6)
+    assert np.array_equal(out[..., 0], out[..., 2])  # grey in, grey out
+
+
+@pytest.mark.parametrize("height, width", [(5, 7), (9, 6), (2, 11)])
+def test_push_pull_fills_a_flat_image_with_its_colour_at_any_size(height, width):
+    # normalised convolution: colour and weight pass through the same filters, so a flat image
+    # comes back flat whatever the holes and however odd the sizes
+    rng = np.random.default_rng(height * width)
+    colour = np.array([0.3, 0.6, 0.9], np.float32)
+    image = np.broadcast_to(colour, (height, width, 3)).copy()
+    known = rng.random((height, width)) < 0.4
+    known[0, 0] = True
+    np.testing.assert_allclose(push_pull(image, known), image, atol=1e-5)
+
+
+def test_push_pull_of_a_single_row_gives_the_holes_the_mean_of_the_known_pixels():
+    # a 1-pixel-high image cannot be halved: the empty cells take the known pixels' mean
+    image = np.array([[[0.1, 0.2, 0.0], [0.5, 0.2, 0.3], [0.0] * 3, [0.9, 0.2, 0.6], [0.0] * 3]], np.float32)
+    known = np.array([[True, True, False, True, False]])
+    out = push_pull(image, known)
+    np.testing.assert_allclose(out[0, [2, 4]], [[0.5, 0.2, 0.3]] * 2, atol=1e-6)  # per channel
+    assert np.array_equal(out[known], image[known])
+
+
+def test_push_pull_of_two_rows_gives_only_the_empty_coarse_cell_the_mean():
+    # 2 x 6, columns 0-1 unknown, 2-3 at 0.6, 4-5 at 0.8: level 1 is 1 x 3 (a single row, the
+    # climb stops) with the left cell empty, so that cell alone takes the known mean 0.7; the
+    # hole samples level 1 [0.7, 0.6, 0.8] at offsets 0 (border) and 0.25
+    image = np.zeros((2, 6, 3), np.float32)
+    image[:, 2:4], image[:, 4:6] = 0.6, 0.8
+    known = np.zeros((2, 6), bool)
+    known[:, 2:] = True
+    out = push_pull(image, known)
+    np.testing.assert_allclose(out[:, :2, 0], [[0.7, 0.675], [0.7, 0.675]], atol=1e-6)
+
+
+# --- the reference's per-object hold weights and its encoding --------------------------------
+
+
+def _reference(strength, owner, names=("dog", "cat")):
+    from ttm_core.guidance.reference import ReferenceVideo
+
+    t, h, w = owner.shape
+    return ReferenceVideo(torch.zeros(t, h, w, 3), owner > 0, torch.zeros(h, w, 3), owner.clone(),
+                          torch.zeros(t, len(names), 2, 3), list(names), strength=strength, owner=owner)
+
+
+def test_object_hold_weights_are_each_objects_share_of_the_hold():
+    owner = torch.tensor([[[1, 2], [0, 2]]], dtype=torch.uint8)
+    strength = torch.tensor([[[0.5, 0.25], [0.0, 1.0]]])
+    ref = _reference(strength, owner)
+    assert ref.object_hold_weights("dog").tolist() == [[[0.5, 0.0], [0.0, 0.0]]]
+    assert ref.object_hold_weights("cat").tolist() == [[[0.0, 0.25], [0.0, 1.0]]]
+    single = _reference(strength, owner, ("dog",))
+    single.owner = None  # one object needs no owner map: the whole hold is its own
+    assert torch.equal(single.object_hold_weights("dog"), strength)
+    with pytest.raises(TTMInputError, match="^name"):
+        ref.object_hold_weights("bird")
+
+
+def _tiny_vae(dtype=torch.float32):
+    from ttm_core.testing.tiny_wan import TinyWanSize, _vae
+
+    return SimpleNamespace(vae=_vae("wan21_i2v", TinyWanSize(), 0).to(dtype).eval())
+
+
+def test_encode_reference_is_the_vae_mode_normalised_by_the_configs_mean_and_std():
+    from ttm_core.guidance.anchoring import encode_reference
+
+    pipe = _tiny_vae()
+    frames = torch.rand(5, 16, 16, 3, generator=torch.Generator().manual_seed(0))  # [T, H, W, 3] in 0..1
+    config = pipe.vae.config
+    with torch.no_grad():
+        mode = pipe.vae.encode((frames * 2 - 1).permute(3, 0, 1, 2)[None]).latent_dist.mode()
+        mean = torch.tensor(config.latents_mean).view(1, -1, 1, 1, 1)
+        std = torch.tensor(config.latents_std).view(1, -1, 1, 1, 1)
+        want = (mode - mean) / std
+        kept = frames.clone()
+        got = encode_reference(pipe, kept, "cpu")
+        assert torch.equal(kept, frames)  # by default the caller's frames are left alone
+        consumed = frames.clone()
+        in_place = encode_reference(pipe, consumed, "cpu", consume=True)
+    assert got.dtype == torch.float32 and got.shape == (1, config.z_dim, 2, 2, 2)
+    torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(in_place, want, rtol=1e-5, atol=1e-5)
+    # consume rescales the frames' own buffer to -1..1 instead of copying the video
+    torch.testing.assert_close(consumed, frames * 2 - 1)
+
+
+def test_encode_reference_feeds_the_vae_its_own_dtype_and_returns_float32():
+    from ttm_core.guidance.anchoring import encode_reference
+
+    pipe = _tiny_vae(torch.float64)  # a VAE in another dtype than the frames (bf16 on a GPU)
+    frames = torch.rand(1, 16, 16, 3, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        got = encode_reference(pipe, frames, "cpu")
+        mode = pipe.vae.encode((frames.double() * 2 - 1).permute(3, 0, 1, 2)[None]).latent_dist.mode()
+    std = torch.tensor(pipe.vae.config.latents_std, dtype=torch.float64).view(1, -1, 1, 1, 1)
+    mean = torch.tensor(pipe.vae.config.latents_mean, dtype=torch.float64).view(1, -1, 1, 1, 1)
+    assert got.dtype == torch.float32
+    torch.testing.assert_close(got, ((mode - mean) / std).float(), rtol=1e-5, atol=1e-5)
+
+
+# --- similarity: frame bounds of the containment and explanation scores ----------------------
+
+
+def test_containment_does_not_wrap_points_mapped_back_left_of_or_above_the_source():
+    source = np.zeros((3, 4), bool)
+    source[:, 3] = True  # the source's last column
+    source[2, :] = True  # and its last row
+    # the target points (1, 0) and (0, 1) shifted back by one land at x = -1 and y = -1: off the
+    # source (a negative index would read its last column or row)
+    assert _containment(_shift(1, 0), source, np.array([[0.0, 0.0]])) == 0.0
+    assert _containment(_shift(0, 1), source, np.array([[0.0, 0.0]])) == 0.0
+    assert _containment(_shift(0, 0), source, np.zeros((0, 2))) == 1.0  # nothing to explain
+    singular = np.array([[0.0, 0.0, 1.0], [0.0, 0.0, 1.0]])
+    assert _containment(singular, source, np.array([[3.0, 0.0]])) == 0.0
+
+
+def _one_row(values):
+    return np.array([values], np.int64)
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+def test_explains_counts_warped_pixels_on_the_first_column_and_skips_those_left_of_it(transpose):
+    # one row of 5 (or, transposed, one column): the source is pixels 3 and 4
+    def run(affine, labels):
+        source = np.zeros((1, 5), bool)
+        source[0, 3:5] = True
+        points, target = np.array([[3.0, 0.0], [4.0, 0.0]]), np.argwhere(labels[0] == 1)
+        target = np.stack([target[:, 0], np.zeros(len(target))], 1).astype(np.float64)
+        if transpose:
+            affine = affine[::-1, [1, 0, 2]]
+            source, labels, points, target = source.T, labels.T, points[:, ::-1], target[:, ::-1]
+        return _explains(affine, source, points, target, labels, 1)
+
+    # x -> 2x - 6: 3 lands on column 0 (background), 4 on column 2 (the object, with column 1);
+    # the target's pixels map back to 3.5 -> 4 and 4: forward 1/2, backward 1
+    assert run(np.array([[2.0, 0.0, -6.0], [0.0, 1.0, 0.0]]), _one_row([0, 1, 1, 0, 0])) == 0.5
+    # x -> 2x - 7: 3 lands at -1, out of the frame (allowed: it may leave), 4 on the object at
+    # column 1; the last column's background must not be read for the point at -1
+    assert run(np.array([[2.0, 0.0, -7.0], [0.0, 1.0, 0.0]]), _one_row([0, 1, 0, 0, 0])) == 1.0
+
+
+def test_explains_is_the_smaller_of_the_forward_and_backward_fractions():
+    labels = _one_row([0, 0, 0, 0, 0, 1, 0])
+    source = np.zeros((1, 7), bool)
+    source[0, 2] = True
+    # x -> 2x: the source pixel lands on column 4 (background): forward 0; the target pixel 5
+    # maps back to 2.5, rounded to 2, on the source: backward 1
+    double = np.array([[2.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    assert _explains(double, source, np.array([[2.0, 0.0]]), np.array([[5.0, 0.0]]), labels, 1) == 0.0
+    # two source pixels, one landing on background: forward 1/2, backward 1
+    source[0, 3] = True
+    labels = _one_row([0, 0, 0, 0, 0, 1, 1])
+    assert _explains(_shift(2, 0), source, np.array([[2.0, 0.0], [3.0, 0.0]]), np.array([[5.0, 0.0]]), labels, 1) == 0.5
+
+
+# --- shifting a borrowed transform until its visible part has the mask's centroid ------------
+
+
+def _visible_centroid(affine, points, width):
+    mapped = points @ affine[:, :2].T + affine[:, 2]
+    xi = np.rint(mapped[:, 0])
+    return mapped[(xi >= 0) & (xi < width)].mean(axis=0)
+
+
+def test_matching_the_visible_centroid_converges_while_the_visible_part_changes():
+    # seven points at x = -3..3 on a 10-wide row: x >= 0 are visible, centroid 1.5; the target
+    # centroid 2 is reached after two shifts of 0.5 (the second reveals one more point)
+    points = np.array([[x, 0.0] for x in range(-3, 4)])
+    out = _match_visible_centroid(IDENTITY, points, np.zeros((1, 10), np.int64), 1, (2.0, 0.0))
+    np.testing.assert_allclose(out, _shift(1.0, 0.0))
+    np.testing.assert_allclose(_visible_centroid(out, points, 10), [2.0, 0.0])
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+def test_points_on_the_first_column_or_row_are_visible(transpose):
+    # x = -2..1: the visible points are 0 and 1, centroid 0.5, already the target: no shift
+    points = np.array([[x, 0.0] for x in range(-2, 2)])
+    labels, target = np.zeros((1, 6), np.int64), (0.5, 0.0)
+    if transpose:
+        points, labels, target = points[:, ::-1].copy(), labels.T, target[::-1]
+    np.testing.assert_allclose(_match_visible_centroid(IDENTITY, points, labels, 1, target), IDENTITY)
+
+
+def test_no_shift_when_nothing_or_everything_is_visible():
+    labels = np.zeros((4, 6), np.int64)
+    outside = np.array([[-3.0, 1.0], [7.0, 2.0], [2.0, 4.0], [2.0, -2.0]])  # left, right, below, above
+    np.testing.assert_array_equal(_match_visible_centroid(IDENTITY, outside, labels, 1, (2.0, 2.0)), IDENTITY)
+    inside = np.array([[1.0, 1.0], [2.0, 1.0]])  # the whole object is seen: its centroid is its own
+    np.testing.assert_array_equal(_match_visible_centroid(IDENTITY, inside, labels, 1, (4.0, 3.0)), IDENTITY)
+
+
+# --- moment transforms: rotation from the principal axis, borrowing at new contacts ----------
+
+
+def _bar(centre, length, width, degrees, size=(48, 64)):
+    labels = np.zeros(size, np.uint8)
+    corners = cv2.boxPoints(((centre[0], centre[1]), (length, width), degrees))
+    cv2.fillPoly(labels, [np.round(corners * 16).astype(np.int32)], 1, shift=4)
+    return labels
+
+
+def _disc(centre, radius, size=(48, 64)):
+    labels = np.zeros(size, np.uint8)
+    cv2.circle(labels, (int(centre[0] * 16), int(centre[1] * 16)), int(radius * 16), 1, -1, shift=4)
+    return labels
+
+
+def _moment_transforms(frames):
+    stats = [mask_stats(f, 1, bounding_box(f == 1)) if (f == 1).any() else None for f in frames]
+    source = frames[0] == 1
+    return moment_transforms(stats[0], source, mask_points(source, (0, 0)), stats, np.stack(frames).astype(np.int64), 1)
+
+
+def _degrees(affine):
+    return math.degrees(math.atan2(affine[1, 0], affine[0, 0]))
+
+
+def test_the_first_rotation_is_the_smaller_turn_and_a_round_mask_keeps_the_last_one():
+    # a bar turned by -60 degrees (rasterised: about -61) is not read as +120; then the object
+    # shows as a disc, whose axis is noise: it keeps the last rotation
+    frames = [_bar((32, 24), 24, 5, 0), _bar((32, 24), 24, 5, -60), _disc((32, 24), 7)]
+    out = _moment_transforms(frames)
+    assert [_degrees(a) for a in out] == pytest.approx([0.0, -60.0, -60.0], abs=2.0)
+
+
+def test_rotation_is_the_change_of_axis_from_a_tilted_source():
+    out = _moment_transforms([_bar((32, 24), 24, 5, 30), _bar((32, 24), 24, 5, 50)])
+    assert [_degrees(a) for a in out] == pytest.approx([0.0, 20.0], abs=2.0)
+
+
+def test_a_new_contact_borrows_the_scale_of_the_nearest_clear_frame():
+    # a disc of radius 6 grows to 9 (scale 1.5) at frame 4; at frame 3 it is half out of the
+    # right edge, so its mask alone says about 1.06; the nearest frame without new contacts is 4
+    # (not 0), and its scale explains the half disc better
+    empty = np.zeros((48, 64), np.uint8)
+    frames = [_disc((20, 24), 6), empty, empty, _disc((63, 24), 9), _disc((40, 24), 9)]
+    out = _moment_transforms(frames)
+    assert np.isnan(out[1]).all() and np.isnan(out[2]).all()  # absent
+    scales = [math.hypot(out[t, 0, 0], out[t, 1, 0]) for t in (0, 3, 4)]
+    assert scales == pytest.approx([1.0, 1.5, 1.5], abs=0.05)
+
+
+# --- the plate revealed behind moved objects; per-object transforms; per-object settings ------
+
+
+def test_reveal_plate_goes_on_to_the_next_object_after_a_still_one():
+    from ttm_core.guidance.compose import reveal_plate
+
+    origin = np.zeros((4, 8), bool)
+    origin[1:3, 0:2] = True  # object 1, still: its pixels are still covered by itself
+    origin[1:3, 5:7] = True  # object 2, moved away: its first-frame place is uncovered
+    shown = np.zeros((4, 8), np.uint8)
+    shown[1:3, 0:2] = 1
+    frame, plate = np.zeros((4, 8, 3), np.float32), np.ones((4, 8, 3), np.float32)
+    reveal_plate(frame, shown, plate, origin, origin.copy(), [(0, 1, 2, 3), (5, 1, 7, 3)], None)
+    revealed = frame[..., 0] == 1.0
+    assert np.array_equal(revealed, origin & (shown == 0))  # exactly object 2's old place
+
+
+def test_object_transforms_of_an_object_at_the_left_edge_and_absent_frames():
+    from ttm_core.guidance.reference import _object_transforms
+    from ttm_core.guidance.warp import make_source, object_boxes
+
+    labels = np.zeros((3, 6, 8), np.uint8)
+    labels[0, 1:4, 0:3] = 1  # touching the left edge (its box starts at x = 0)
+    labels[1, 1:4, 2:5] = 1  # two pixels to the right; frame 2: gone
+    image = np.random.default_rng(0).random((6, 8, 3)).astype(np.float32)
+    source = make_source(image, labels[0] == 1, 1, mask_stats(labels[0], 1, (0, 1, 3, 4)))
+    out = _object_transforms(source, labels, object_boxes(labels, 1), None, ["box"], [])
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(out[0], IDENTITY, atol=1e-9)
+    np.testing.assert_allclose(out[1], _shift(2, 0), atol=1e-9)
+    assert np.isnan(out[2]).all()
+
+
+def test_per_object_settings_refuse_booleans_and_say_what_to_do_without_objects():
+    from ttm_core.guidance.clocks import check_per_object
+
+    with pytest.raises(TTMInputError, match=r"^hold_end\['dog'\]"):
+        check_per_object({"dog": True}, ["dog"], "hold_end", 0.1)  # a bool is not a 0..1 number
+    with pytest.raises(TTMInputError, match="^hold_end") as err:
+        check_per_object({"dog": 0.5}, [], "hold_end", 0.1)
+    assert "e.g. leave it empty." in str(err.value)
+    assert check_per_object({"dog": 1}, ["dog", "cat"], "hold_end", 0.1) == {"dog": 1.0}
+
+
+@pytest.mark.parametrize("height, width", [(600, 520), (1536, 1536)])
+def test_a_large_crop_is_inpainted_at_the_pixel_budget_and_scaled_back(height, width):
+    from ttm_core.guidance.inpaint import _MAX_PIXELS, _opencv_inpaint
+
+    rng = np.random.default_rng(5)
+    crop = cv2.resize(rng.random((30, 26, 3)).astype(np.float32), (width, height), interpolation=cv2.INTER_CUBIC)
+    crop = np.clip(crop, 0.0, 1.0)
+    holes = np.zeros((height, width), bool)
+    holes[101:203, 99:301] = True  # edges off the 3-pixel grid of the 1/3 scale
+    # the reference pipeline, step by step: scale sqrt(budget / pixels), INTER_AREA down (a small
+    # pixel touching a hole is a hole), 8-bit Telea, INTER_LINEAR back up
+    scale = math.sqrt(_MAX_PIXELS / (height * width))  # 0.917, and 1/3 (a 3 x 3 area per pixel)
+    size = (round(width * scale), round(height * scale))
+    small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+    mask = (cv2.resize(holes.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0).astype(np.uint8)
+    u8 = np.clip(np.rint(small * 255.0), 0, 255).astype(np.uint8)
+    filled = cv2.inpaint(u8, mask, _RADIUS, cv2.INPAINT_TELEA).astype(np.float32) / np.float32(255.0)
+    want = cv2.resize(filled, (width, height), interpolation=cv2.INTER_LINEAR)
+    np.testing.assert_array_equal(_opencv_inpaint(crop, holes, "telea"), want)

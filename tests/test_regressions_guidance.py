@@ -105,6 +105,7 @@ def test_a_crop_over_the_pixel_budget_is_inpainted_smaller_and_brought_back_to_i
 def test_frames_text_lists_up_to_eight_frames():
     assert _frames_text([3, 5, 9]) == "3, 5, 9"
     assert _frames_text(list(range(10))) == "0, 1, 2, 3, 4, 5, 6, 7, ..."
+    assert _frames_text(list(range(8))) == "0, 1, 2, 3, 4, 5, 6, 7"  # exactly eight: nothing left out
 
 
 @pytest.mark.parametrize("delta,reference,expected", [
