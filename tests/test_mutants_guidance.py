@@ -589,3 +589,231 @@ def test_a_large_crop_is_inpainted_at_the_pixel_budget_and_scaled_back(height, w
     filled = cv2.inpaint(u8, mask, _RADIUS, cv2.INPAINT_TELEA).astype(np.float32) / np.float32(255.0)
     want = cv2.resize(filled, (width, height), interpolation=cv2.INTER_LINEAR)
     np.testing.assert_array_equal(_opencv_inpaint(crop, holes, "telea"), want)
+
+
+# --- warping one object's patch; its source; the hole boxes ---------------------------------
+
+
+def test_warp_into_interpolates_the_colour_replicates_it_past_the_patch_and_fades_coverage():
+    from ttm_core.guidance.warp import ObjectSource, warp_into
+
+    row = np.array([0.0, 0.4, 1.0], np.float32)
+    colour = np.repeat(np.stack([row, row])[..., None], 3, axis=2)  # a 2 x 3 patch at (2, 1)
+    source = ObjectSource(1, np.zeros((4, 8), bool), (2, 1, 5, 3), colour, np.ones((2, 3), np.float32),
+                          np.zeros((0, 2)), None)
+    # half a pixel to the right, over the region x 2..5: each pixel reads x - 0.5 of the patch
+    out, alpha = warp_into(source, _shift(0.5, 0.0), (2, 1, 6, 3))
+    np.testing.assert_allclose(out[0, :, 0], [0.0, 0.2, 0.7, 1.0], atol=1e-6)  # the ends replicated
+    np.testing.assert_allclose(alpha[0], [0.5, 1.0, 1.0, 0.5], atol=1e-6)  # outside the patch: 0
+    assert warp_into(source, _shift(0.5, 0.0), (2, 1, 6, 3), coverage=False)[1] is None
+
+
+def test_make_source_points_keep_the_masks_centroid_when_thinned():
+    from ttm_core.guidance.warp import make_source
+
+    mask = np.zeros((90, 90), bool)
+    mask[5:76, 8:81] = True  # 71 x 73 = 5 183 pixels: the point grid is thinned to every 2nd
+    mask[5:40, 8:20] = False  # an L shape, so the thinned grid's own centroid is off
+    labels = mask.astype(np.uint8)
+    stats = mask_stats(labels, 1, bounding_box(mask))
+    source = make_source(np.zeros((90, 90, 3), np.float32), mask, 1, stats)
+    assert len(source.points) < mask.sum() / 3
+    np.testing.assert_allclose(source.points.mean(axis=0), np.argwhere(mask)[:, ::-1].mean(axis=0), atol=1e-9)
+    assert source.alpha.dtype == np.float32
+
+
+def test_hole_boxes_grow_by_the_margin_and_stop_at_the_frame():
+    from ttm_core.guidance.reference import _grow
+
+    assert _grow((0, 0, 3, 3), 2, 10, 12) == (0, 0, 5, 5)
+    assert _grow((4, 5, 11, 9), 2, 10, 12) == (2, 3, 12, 10)
+
+
+def test_given_affines_are_checked_per_object_and_disagreeing_frames_named():
+    from ttm_core.guidance.reference import _object_transforms
+    from ttm_core.guidance.warp import make_source, object_boxes
+
+    labels = np.zeros((2, 8, 12), np.uint8)
+    labels[0, 1:4, 1:4], labels[0, 5:8, 7:10] = 1, 2
+    labels[1, 1:4, 3:6], labels[1, 5:8, 7:10] = 1, 2  # 1 moves right by 2, 2 stays
+    boxes = object_boxes(labels, 2)
+    affines = torch.tensor(np.stack([np.stack([IDENTITY, IDENTITY]), np.stack([_shift(2, 0), _shift(-5, 0)])]),
+                           dtype=torch.float32)  # [T, K, 2, 3]; object 2's frame-1 map is wrong
+    image = np.zeros((8, 12, 3), np.float32)
+    notes: list[str] = []
+    got = {}
+    for k in (1, 2):
+        source = make_source(image, labels[0] == k, k, mask_stats(labels[0], k, tuple(boxes[0, k - 1])))
+        got[k] = _object_transforms(source, labels, boxes, affines, ["a", "b"], notes)
+    np.testing.assert_allclose(got[1][1], _shift(2, 0))  # given and agreeing: used as given
+    np.testing.assert_allclose(got[2][1], IDENTITY, atol=1e-9)  # disagreeing: the masks' estimate
+    assert len(notes) == 1 and notes[0].startswith("object 'b'") and "1 frame(s) (1)" in notes[0]
+
+
+# --- mask moments and contacts, by hand --------------------------------------------------------
+
+
+def _stats(labels, index=1):
+    return mask_stats(labels, index, bounding_box(labels == index))
+
+
+def test_mask_stats_moments_of_a_bar_a_diagonal_a_domino_and_a_pixel():
+    labels = np.zeros((7, 9), np.uint8)
+    labels[2:5, 2:7] = 1  # 5 x 3: mu20 = 3 * 5 * (25 - 1) / 12 = 30, mu02 = 5 * 3 * (9 - 1) / 12 = 10
+    bar = _stats(labels)
+    assert (bar.area, bar.centroid, bar.box) == (15.0, (4.0, 3.0), (2, 2, 7, 5))
+    assert bar.anisotropy == pytest.approx(0.5) and bar.angle == pytest.approx(0.0)
+    diagonal = np.eye(4, dtype=np.uint8)  # mu20 = mu02 = mu11 = 5: a line at 45 degrees
+    d = _stats(np.pad(diagonal, 1))
+    assert d.anisotropy == pytest.approx(1.0) and d.angle == pytest.approx(math.pi / 4)
+    domino = np.zeros((3, 4), np.uint8)
+    domino[1, 1:3] = 1  # two pixels: spread 0.5, still a line
+    assert _stats(domino).anisotropy == pytest.approx(1.0)
+    pixel = np.zeros((3, 3), np.uint8)
+    pixel[1, 1] = 1
+    assert _stats(pixel).anisotropy == 0.0  # no spread: no axis
+
+
+@pytest.mark.parametrize("ys, xs, edge", [((0, 2), (3, 5), "top"), ((5, 7), (3, 5), "bottom"),
+                                          ((3, 5), (0, 2), "left"), ((3, 5), (7, 9), "right")])
+def test_mask_stats_names_each_image_edge_the_mask_touches(ys, xs, edge):
+    labels = np.zeros((7, 9), np.uint8)
+    labels[ys[0]:ys[1], xs[0]:xs[1]] = 1
+    assert _stats(labels).contacts == {edge}
+    middle = np.zeros((7, 9), np.uint8)
+    middle[3:5, 3:5] = 1
+    assert _stats(middle).contacts == set()
+
+
+@pytest.mark.parametrize("where", ["above", "below", "left", "right"])
+def test_mask_stats_finds_a_4_connected_neighbour_on_each_side_but_not_diagonal_or_distant_ones(where):
+    labels = np.zeros((8, 9), np.uint8)
+    labels[1:4, 1:3] = 5  # the object, label 5, at row 1 / column 1 (its ring reaches row/column 0)
+    spot = {"above": (0, 2), "below": (4, 1), "left": (2, 0), "right": (3, 3)}[where]
+    labels[spot] = 2
+    labels[4, 3] = 3  # touches only the object's corner
+    labels[1, 5] = 4  # two columns away
+    assert _stats(labels, 5).contacts == {2}
+
+
+def test_mask_stats_finds_a_neighbour_under_an_arm_inside_the_masks_box():
+    labels = np.zeros((6, 6), np.uint8)
+    labels[1:4, 1] = labels[1, 1:4] = 1  # an upside-down L: the arm's end is (row 1, column 3)
+    labels[2, 3] = 2  # right under the arm's end, not at the box's edge
+    assert _stats(labels).contacts == {2}
+
+
+def test_mask_points_are_float_frame_coordinates():
+    points = mask_points(np.array([[False, True], [True, False]]), (3, 4))
+    assert points.dtype == np.float64 and points.tolist() == [[4.0, 4.0], [3.0, 5.0]]
+
+
+def test_object_boxes_keep_one_pixel_wide_objects_and_mark_absent_ones_minus_one():
+    from ttm_core.guidance.warp import object_boxes
+
+    labels = np.zeros((1, 4, 5), np.uint8)
+    labels[0, 1:3, 2] = 1  # one column wide
+    assert object_boxes(labels, 2).tolist() == [[[2, 1, 3, 3], [-1, -1, -1, -1]]]
+
+
+# --- structuring elements, dilation and the per-frame hold maps -----------------------------
+
+
+def test_disc_is_none_only_for_radius_zero_and_a_cross_for_radius_one():
+    from ttm_core.guidance.compose import disc
+
+    assert disc(0) is None
+    assert disc(1).tolist() == [[0, 1, 0], [1, 1, 1], [0, 1, 0]]
+
+
+def test_dilate_keeps_the_masks_dtype_and_grows_by_the_kernel():
+    from ttm_core.guidance.compose import dilate, disc
+
+    mask = np.zeros((5, 5), np.uint8)
+    mask[2, 2] = 1
+    cross = [[0, 0, 0, 0, 0], [0, 0, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 1, 0, 0], [0, 0, 0, 0, 0]]
+    grown = dilate(mask, disc(1))
+    assert grown.dtype == np.uint8 and grown.tolist() == cross
+    as_bool = dilate(mask.astype(bool), disc(1))
+    assert as_bool.dtype == bool and as_bool.astype(int).tolist() == cross
+    assert dilate(mask, None) is mask
+
+
+def _hold(strengths, with_strength, margin=1):
+    from ttm_core.guidance.compose import disc, hold_maps
+    from ttm_core.guidance.warp import object_boxes
+
+    labels = np.zeros((5, 8), np.uint8)
+    labels[1:4, 0:2] = 1  # at the left edge
+    labels[1:4, 3:5] = 2  # one column apart: their dilations overlap on column 2
+    hold = np.zeros((5, 8), bool)
+    strength = np.zeros((5, 8), np.float32) if with_strength else None
+    owner = np.zeros((5, 8), np.uint8)
+    hold_maps(labels, object_boxes(labels[None], 3)[0], strengths, disc(1), margin, hold, strength, owner)
+    return hold, strength, owner
+
+
+def test_hold_maps_hold_an_object_at_the_edge_and_go_on_past_an_absent_one():
+    hold, strength, owner = _hold({3: 1.0, 1: 0.3, 2: 0.9}, True)  # 3 is absent in this frame
+    assert hold[1:4, 0].all() and hold[2, 5] and not hold[2, 6]  # column 0 held, 2 dilated by one (margin 1)
+    assert strength[2, 0] == np.float32(0.3) and strength[2, 4] == np.float32(0.9)
+    assert strength[2, 2] == np.float32(0.9) and owner[2, 2] == 2  # the stronger hold owns the overlap
+    assert owner[2, 0] == 1
+    edge, _, _ = _hold({1: 1.0}, False, margin=2)
+    assert edge[0:5, 0].tolist() == [True, True, True, True, True]  # the margin box starts at 0
+
+
+def test_without_a_strength_map_every_hold_weighs_one_and_the_first_object_owns_overlaps():
+    hold, strength, owner = _hold({1: 0.3, 2: 0.9}, False)
+    assert strength is None and owner[2, 2] == 1 and owner[2, 4] == 2
+
+
+# --- the reference's sources and pastes ----------------------------------------------------
+
+
+def test_sources_skip_an_object_missing_from_the_first_frame_and_keep_the_rest():
+    from ttm_core.guidance.reference import _sources
+
+    first = np.zeros((4, 6), np.uint8)
+    first[1:3, 3:5] = 2
+    notes: list[str] = []
+    sources = _sources(np.zeros((4, 6, 3), np.float32), first, ["gone", "here"], notes)
+    assert list(sources) == [2] and sources[2].box[0] <= 3
+    assert len(notes) == 1 and "'gone'" in notes[0]
+
+
+@pytest.mark.parametrize("fit", ["masks", "affines"])
+def test_frame_pastes_go_on_past_an_object_without_a_transform_or_off_screen(fit):
+    from ttm_core.guidance.reference import _frame_pastes, _sources
+    from ttm_core.guidance.warp import object_boxes
+
+    first = np.zeros((6, 10), np.uint8)
+    first[1:3, 1:3], first[1:3, 6:8] = 1, 2
+    sources = _sources(np.ones((6, 10, 3), np.float32), first, ["a", "b"], [])
+    gone = np.full((2, 3), np.nan) if fit == "masks" else _shift(40.0, 0.0)  # absent / off screen
+    affines = np.stack([gone, IDENTITY])
+    labels = first.copy()
+    labels[first == 1] = 0
+    pastes = _frame_pastes(sources, affines, labels, object_boxes(labels[None], 2)[0], fit)
+    assert [p.index for p in pastes] == [2]
+
+
+def test_a_half_covered_pixel_belongs_to_the_paste():
+    from ttm_core.guidance.reference import _frame_pastes, _sources
+    from ttm_core.guidance.warp import object_boxes
+
+    first = np.zeros((6, 10), np.uint8)
+    first[2:4, 3:6] = 1  # 3 columns; shifted by half a pixel it covers 4 columns, the end ones half
+    sources = _sources(np.ones((6, 10, 3), np.float32), first, ["a"], [])
+    (paste,) = _frame_pastes(sources, _shift(0.5, 0.0)[None], first, object_boxes(first[None], 1)[0], "affines")
+    assert paste.where.any(axis=0).sum() == 4
+
+
+def test_reference_video_without_an_owner_map_and_with_a_wrong_one():
+    from ttm_core.guidance.reference import ReferenceVideo
+
+    args = (torch.zeros(1, 2, 2, 3), torch.zeros(1, 2, 2, dtype=torch.bool), torch.zeros(2, 2, 3),
+            torch.zeros(1, 2, 2, dtype=torch.uint8), torch.zeros(1, 1, 2, 3), ["dog"])
+    assert ReferenceVideo(*args).owner is None
+    with pytest.raises(TTMInputError, match="^owner"):
+        ReferenceVideo(*args, owner=torch.zeros(1, 3, 2, dtype=torch.uint8))
