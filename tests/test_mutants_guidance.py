@@ -817,3 +817,132 @@ def test_reference_video_without_an_owner_map_and_with_a_wrong_one():
     assert ReferenceVideo(*args).owner is None
     with pytest.raises(TTMInputError, match="^owner"):
         ReferenceVideo(*args, owner=torch.zeros(1, 3, 2, dtype=torch.uint8))
+
+
+# --- where sampling starts; the hole fill's options; per-object strengths -------------------
+
+
+def test_start_step_leaves_at_least_one_step_and_a_one_entry_schedule_starts_at_zero():
+    from ttm_core.guidance.clocks import start_step
+
+    percents = [0.0, 0.25, 0.5, 0.75, 1.0]  # four steps, midpoints .125 .375 .625 .875
+    assert [start_step(percents, t) for t in (0.0, 0.2, 0.5, 0.9, 1.0)] == [0, 1, 2, 3, 3]
+    assert start_step([0.0], 0.5) == 0 and start_step([0.0, 1.0], 1.0) == 0
+
+
+def _hole_scene(height=40, width=48, seed=6):
+    rng = np.random.default_rng(seed)
+    return rng.random((height, width, 3)).astype(np.float32), np.zeros((height, width), bool)
+
+
+def test_fill_holes_defaults_to_telea_and_none_keeps_the_pixels():
+    image, hole = _hole_scene()
+    hole[15:20, 20:26] = True
+    assert np.array_equal(fill_holes(image, hole), fill_holes(image, hole, "telea"))
+    assert not np.array_equal(fill_holes(image, hole, "telea"), fill_holes(image, hole, "ns"))
+    kept = fill_holes(image, hole, "none")
+    assert np.array_equal(kept, image) and kept is not image
+
+
+@pytest.mark.parametrize("method", ["telea", "blur"])
+def test_fill_holes_with_no_known_pixel_is_flat_grey(method):
+    image, hole = _hole_scene(12, 10)
+    out = fill_holes(image, ~hole, method)  # everything is hole: nothing to fill from
+    assert out.dtype == np.float32 and np.array_equal(out, np.full_like(image, 0.5))
+
+
+@pytest.mark.parametrize("edge", ["left", "top"])
+def test_fill_holes_fills_a_hole_on_the_first_column_or_row(edge):
+    image, hole = _hole_scene()
+    if edge == "left":
+        hole[10:20, 0:4] = True
+    else:
+        hole[0:4, 10:20] = True
+    out = fill_holes(image, hole, "telea")
+    u8 = np.clip(np.rint(image * 255.0), 0, 255).astype(np.uint8)
+    want = cv2.inpaint(u8, hole.astype(np.uint8), _RADIUS, cv2.INPAINT_TELEA).astype(np.float32) / np.float32(255.0)
+    assert np.array_equal(out[hole], want[hole])  # the crop starts at 0: OpenCV sees the whole edge
+
+
+def test_blur_pads_a_large_hole_by_a_quarter_of_its_size():
+    image, _ = _hole_scene(160, 220)
+    hole = np.zeros((160, 220), bool)
+    hole[40:110, 60:152] = True  # 92 x 70: pad (92 + 3) // 4 = 23, more than the minimum 16
+    out = fill_holes(image, hole, "blur")
+    crop, holes = image[17:133, 37:175], hole[17:133, 37:175]
+    np.testing.assert_allclose(out[hole], push_pull(crop, ~holes)[holes], atol=1e-6)
+
+
+def test_check_strengths_default_to_full_and_suggest_a_name_in_errors():
+    from ttm_core.guidance.inputs import check_strengths
+
+    assert check_strengths(None, ["dog", "cat"]) == [1.0, 1.0]
+    assert check_strengths({"cat": 0.25}, ["dog", "cat"]) == [1.0, 0.25]
+    with pytest.raises(TTMInputError, match="^hold_strength") as err:
+        check_strengths({"bird": 0.5}, ["dog"])
+    assert "e.g. dog: 0.5." in str(err.value)
+    with pytest.raises(TTMInputError, match="^hold_strength") as err:
+        check_strengths({"bird": 0.5}, [])
+    assert "e.g. leave it empty." in str(err.value)
+
+
+def _moving_box_reference(**options):
+    from ttm_core.guidance import build_reference_video
+    from ttm_core.types import MaskTrajectory
+
+    labels = torch.zeros(3, 24, 32, dtype=torch.uint8)
+    for t in range(3):
+        labels[t, 8:14, 4 + 6 * t : 12 + 6 * t] = 1  # a box moving right by 6 px per frame
+    image = torch.from_numpy(np.random.default_rng(7).random((24, 32, 3)).astype(np.float32))
+    return build_reference_video(image, MaskTrajectory(labels, ["box"]), **options)
+
+
+def test_reference_fills_the_background_with_the_chosen_method_and_keeps_its_dtypes():
+    telea, ns = _moving_box_reference(inpaint="telea"), _moving_box_reference(inpaint="ns")
+    assert not torch.equal(telea.background, ns.background)  # the method asked for is the one used
+    assert torch.equal(_moving_box_reference().background, telea.background)  # telea by default
+    ref = _moving_box_reference(hold_margin=5, hold_strength={"box": 0.5})
+    assert ref.hold_margin == 5
+    assert ref.owner.dtype == torch.uint8 and ref.transforms.dtype == torch.float32
+
+
+# --- schedulers described by their config; clock checks ---------------------------------------
+
+
+def _scheduler(**config):
+    return SimpleNamespace(config=SimpleNamespace(**config))
+
+
+def test_scheduler_configs_missing_the_optional_fields_read_as_their_defaults():
+    from ttm_core.guidance.anchoring import is_flow_scheduler, scheduler_shift
+
+    assert not is_flow_scheduler(_scheduler())  # no field at all: not a flow scheduler, no error
+    assert scheduler_shift(_scheduler(use_flow_sigmas=True)) == 1.0  # flow sigmas without a flow_shift
+    assert scheduler_shift(_scheduler(use_flow_sigmas=True, flow_shift=5.0, shift=3.0)) == 5.0
+    assert scheduler_shift(_scheduler(shift=3.0)) == 3.0
+
+
+def test_a_dynamically_shifted_schedule_is_refused_by_name():
+    from ttm_core.guidance.anchoring import scheduler_shift
+
+    with pytest.raises(TTMInputError, match="^anchoring"):
+        scheduler_shift(_scheduler(use_dynamic_shifting=True, shift=3.0))
+
+
+def test_a_clock_exactly_at_a_steps_midpoint_does_not_hold_that_step():
+    from ttm_core.guidance.clocks import steps_before
+
+    percents = [0.0, 0.25, 0.5, 0.75, 1.0]  # midpoints .125 .375 .625 .875, all exact in binary
+    assert [steps_before(percents, t) for t in (0.125, 0.375, 0.376)] == [0, 1, 2]
+
+
+@pytest.mark.parametrize("field, clocks", [("t_weak", dict(t_weak=True, t_strong=0.5)),
+                                           ("t_weak", dict(t_weak=1.5, t_strong=0.5)),
+                                           ("t_strong", dict(t_weak=0.1, t_strong=2.0)),
+                                           ("hold_end['dog']", dict(t_weak=0.1, t_strong=0.5, ends={"dog": -1.0}))])
+def test_hold_clocks_name_the_clock_that_is_out_of_range(field, clocks):
+    from ttm_core.guidance.clocks import HoldClocks
+
+    with pytest.raises(TTMInputError) as err:
+        HoldClocks(**clocks)
+    assert str(err.value).startswith(field)
