@@ -5,6 +5,7 @@ so a mutant costs seconds instead of the whole suite. Every group works in its o
 repository (``--workdir``/<group>), because mutmut reads its configuration from the working
 directory's ``pyproject.toml``; the copy gets a ``[tool.mutmut]`` section written for the group.
 Results stay in the copy, so a second run resumes where the first stopped (``--fresh`` starts over).
+The copy's root ``conftest.py`` runs each mutant's tests fastest first (``FASTEST_FIRST``).
 
     pip install "mutmut==3.8.1"
     nice -n 19 python tools/mutation.py                  # every group
