@@ -76,7 +76,8 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
         ["ttm_core/guidance/*"],
         ["tests/test_clocks.py", "tests/test_reference.py", "tests/test_reference_compose.py",
          "tests/test_pipeline_anchoring.py", "tests/test_regressions_reference.py", "tests/test_props_tokens.py",
-         "tests/test_regressions_guidance.py", "tests/test_mutants_guidance.py"],
+         "tests/test_regressions_guidance.py", "tests/test_mutants_guidance.py", "tests/test_mutants_guidance_fill.py",
+         "tests/test_mutants_guidance_hold.py", "tests/test_mutants_guidance_reference.py"],
     ),
     "prompts": (
         ["ttm_core/prompts/rules.py", "ttm_core/prompts/motion.py",
@@ -154,22 +155,7 @@ def _without_section(text: str, header: str) -> str:
 # the copy's root conftest: a mutant's tests run fastest first (by the durations mutmut measured
 # in its stats run), so with ``-x`` a mutant that a quick unit test kills does not first wait for
 # the pipeline tests; modules stay together, so module fixtures are still built once per mutant
-FASTEST_FIRST = '''"""Written by tools/mutation.py: run a mutant's tests fastest first."""
-import json
-from pathlib import Path
-
-
-def pytest_collection_modifyitems(items):
-    stats = Path("mutmut-stats.json")
-    if not stats.exists():  # the stats run itself, which measures the durations
-        return
-    seconds = json.loads(stats.read_text()).get("duration_by_test", {})
-    module = {}
-    for item in items:
-        key = item.nodeid.split("::", 1)[0]
-        module[key] = module.get(key, 0.0) + seconds.get(item.nodeid, 0.0)
-    items.sort(key=lambda item: (module[item.nodeid.split("::", 1)[0]], seconds.get(item.nodeid, 0.0)))
-'''
+FASTEST_FIRST = (Path(__file__).with_name("mutation_fastest_first.py")).read_text()
 
 
 def prepare(group: str, workdir: Path, fresh: bool) -> Path:
