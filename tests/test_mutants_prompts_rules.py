@@ -44,6 +44,22 @@ def test_her_before_a_noun_is_still_a_possessive():
     assert not any("stays still" in n for n in plan.notes), plan.notes
 
 
+@pytest.mark.parametrize("adverb", ["quickly", "slowly", "closely", "fast"])
+def test_her_before_an_adverb_is_the_woman_to_follow(adverb):
+    # a real bug found from the survivor _object_her__mutmut_7: "chases her slowly" read "her" as a
+    # possessive of "slowly", so the dog stayed in place; the follower goes where the leader goes
+    plan = decompose_prompt(f"The woman runs to the left and the dog chases her {adverb}.", ["woman", "dog"])
+    assert xy(plan, "dog") == xy(plan, "woman") == [(0.0, 0.0, 0.0), (1.0, -0.35, 0.0)]
+    assert "'dog' follows ['woman'] in the same direction." in plan.notes
+
+
+def test_her_before_an_ly_adjective_and_a_noun_is_still_a_possessive():
+    # "lovely" ends in -ly but a name follows it: the girl walks her own dog, which is carried along
+    plan = decompose_prompt("The girl walks her lovely dog to the right.", ["girl", "dog"])
+    assert xy(plan, "dog") == xy(plan, "girl") == [(0.0, 0.0, 0.0), (1.0, 0.35, 0.0)]
+    assert "'dog' moves along with ['girl'] (carry)." in plan.notes
+
+
 def test_them_as_the_object_of_a_chase_is_the_group_to_follow():
     plan = decompose_prompt("The dogs run to the left. The cat chases them.", ["dog", "cat"])
     assert xy(plan, "cat") == [(0.0, 0.0, 0.0), (1.0, -0.35, 0.0)]

@@ -124,6 +124,8 @@ shaggy sleek glossy transparent old young new cute beautiful pretty ugly happy s
 APPEARANCE = set(COLOURS) | set(SIZES) | set(TEXTURES)
 
 DETERMINERS = set("a an the this that these those his her its their my our your one two three both some".split())
+# adverbs of manner without the -ly ending ("chases her fast"): "her" before them is an object pronoun
+MANNER_ADVERBS = set("fast hard again too well".split())
 PRONOUNS_SINGULAR = {"it", "he", "she", "him", "her", "its", "his"}
 PRONOUNS_PLURAL = {"they", "them", "their"}
 ALL_WORDS = {"both", "all", "everyone", "everything", "everybody", "together"}

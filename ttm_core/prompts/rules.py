@@ -67,18 +67,41 @@ def _clause_motion(clause: Clause, heading: int = 0) -> Motion:
 _SKIP = lx.DETERMINERS | lx.APPEARANCE | {"her", "his", "its", "their"}
 
 
+def _ends_noun_phrase(pred: list, j: int) -> bool:
+    """Nothing a possessive could own starts at ``j``: the end, a preposition, "and" or a verb."""
+    nxt = pred[j] if j < len(pred) else None
+    return nxt is None or nxt.lower in lx.PREPOSITIONS or nxt.lower == "and" or bool(nxt.verb)
+
+
+def _manner_adverb(token) -> bool:
+    """"quickly", "closely", "fast": how a verb is done (an -ly adjective is told apart by what follows)."""
+    word = token.lower
+    return not token.mentions and (word in lx.MANNER_ADVERBS or (len(word) > 4 and word.endswith("ly")))
+
+
 def _object_her(pred: list, i: int) -> bool:
-    """"chases her (to the left)": an object pronoun; "walks her dog": a possessive, skipped."""
+    """"chases her (quickly) (to the left)": an object pronoun; "walks her (lovely) dog": a possessive, skipped."""
+    if pred[i].lower != "her":
+        return False
+    if _ends_noun_phrase(pred, i + 1):
+        return True
+    return i + 1 < len(pred) and _manner_adverb(pred[i + 1]) and _ends_noun_phrase(pred, i + 2)
+
+
+def _skippable(pred: list, i: int) -> bool:
+    """A determiner or adjective before the object's name; an -ly word counts when a name or
+    another modifier follows it ("walks her lovely dog", "chases quickly the cat")."""
+    if pred[i].lower in _SKIP:
+        return True
     nxt = pred[i + 1] if i + 1 < len(pred) else None
-    return pred[i].lower == "her" and (nxt is None or nxt.lower in lx.PREPOSITIONS or nxt.lower == "and"
-                                        or bool(nxt.verb))
+    return _manner_adverb(pred[i]) and nxt is not None and (bool(nxt.mentions) or nxt.lower in _SKIP)
 
 
 def _direct_objects(clause: Clause, start: int, previous: list[str]) -> list[str]:
     """Objects named right after position ``start`` (determiners/adjectives skipped)."""
     pred = clause.predicate
     i = start
-    while i < len(pred) and pred[i].lower in _SKIP and not pred[i].mentions and not _object_her(pred, i):
+    while i < len(pred) and _skippable(pred, i) and not pred[i].mentions and not _object_her(pred, i):
         i += 1
     if i >= len(pred):
         return []
