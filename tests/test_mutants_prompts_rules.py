@@ -53,11 +53,32 @@ def test_her_before_an_adverb_is_the_woman_to_follow(adverb):
     assert "'dog' follows ['woman'] in the same direction." in plan.notes
 
 
-def test_her_before_an_ly_adjective_and_a_noun_is_still_a_possessive():
-    # "lovely" ends in -ly but a name follows it: the girl walks her own dog, which is carried along
-    plan = decompose_prompt("The girl walks her lovely dog to the right.", ["girl", "dog"])
+@pytest.mark.parametrize("modifiers", ["lovely", "only", "lovely little"])
+def test_her_before_an_ly_adjective_and_a_noun_is_still_a_possessive(modifiers):
+    # "lovely"/"only" end in -ly but a name (or another adjective) follows: the girl walks her own
+    # dog, which is carried along
+    plan = decompose_prompt(f"The girl walks her {modifiers} dog to the right.", ["girl", "dog"])
     assert xy(plan, "dog") == xy(plan, "girl") == [(0.0, 0.0, 0.0), (1.0, 0.35, 0.0)]
     assert "'dog' moves along with ['girl'] (carry)." in plan.notes
+
+
+def test_her_before_a_plain_noun_carries_nobody():
+    # "her puppy" (no object named puppy) is a possessive: the girl leads no object, and the boy is
+    # not carried by her; "walks" names no direction, so she stays
+    plan = decompose_prompt("The boy runs to the right and the girl walks her puppy.", ["boy", "girl"])
+    assert xy(plan, "boy") == [(0.0, 0.0, 0.0), (1.0, 0.35, 0.0)]
+    assert xy(plan, "girl") == [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0)]
+    assert not any("moves along with" in n for n in plan.notes), plan.notes
+
+
+def test_her_before_a_preposition_and_an_adverb_before_a_determiner():
+    # "chases her into the garden": "her" is the woman; "chases quickly the dog": the adverb is skipped
+    plan = decompose_prompt("The woman runs to the left and the dog chases her into the garden.", ["woman", "dog"])
+    assert xy(plan, "dog") == [(0.0, 0.0, 0.0), (1.0, -0.35, 0.0)]
+    assert "'dog' follows ['woman'] in the same direction." in plan.notes
+    plan = decompose_prompt("The dog runs to the left and the cat chases quickly the dog.", ["dog", "cat"])
+    assert xy(plan, "cat") == [(0.0, 0.0, 0.0), (1.0, -0.35, 0.0)]
+    assert "'cat' follows ['dog'] in the same direction." in plan.notes
 
 
 def test_them_as_the_object_of_a_chase_is_the_group_to_follow():

@@ -76,7 +76,7 @@ def _ends_noun_phrase(pred: list, j: int) -> bool:
 def _manner_adverb(token) -> bool:
     """"quickly", "closely", "fast": how a verb is done (an -ly adjective is told apart by what follows)."""
     word = token.lower
-    return not token.mentions and (word in lx.MANNER_ADVERBS or (len(word) > 4 and word.endswith("ly")))
+    return not token.mentions and (word in lx.MANNER_ADVERBS or (len(word) > 3 and word.endswith("ly")))
 
 
 def _object_her(pred: list, i: int) -> bool:
