@@ -83,9 +83,8 @@ def _object_her(pred: list, i: int) -> bool:
     """"chases her (quickly) (to the left)": an object pronoun; "walks her (lovely) dog": a possessive, skipped."""
     if pred[i].lower != "her":
         return False
-    if _ends_noun_phrase(pred, i + 1):
-        return True
-    return i + 1 < len(pred) and _manner_adverb(pred[i + 1]) and _ends_noun_phrase(pred, i + 2)
+    # past the end _ends_noun_phrase is True, so pred[i + 1] exists on the right of the "or"
+    return _ends_noun_phrase(pred, i + 1) or (_manner_adverb(pred[i + 1]) and _ends_noun_phrase(pred, i + 2))
 
 
 def _skippable(pred: list, i: int) -> bool:
